@@ -1,0 +1,62 @@
+# Porchlight. A new user needs two commands: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# The scaled pass of the tests: real PostgreSQL and Redis (trust auth on our machines).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-embedded test-scaled lint schema clean
+
+# A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
+$(VENV)/.python:
+	@python=$$(.ci/find-python) || exit 1; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "$(VENV) was made by Python < 3.12: making it again"; rm -rf $(VENV); fi; \
+	[ -x $(PY) ] || $$python -m venv $(VENV); \
+	$(PY) -m pip install --quiet --upgrade pip; \
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.python requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	@echo "Porchlight on http://127.0.0.1:$(PORT)/ (SQLite + in-memory channel layer)"
+	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log
+
+test: test-embedded test-scaled
+
+# The embedded default: SQLite, in-memory channel layer.
+test-embedded: $(VENV)/.installed-dev
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not scaled"
+
+# The same suite again on PostgreSQL + Redis, plus the tests that only make sense there
+# (real servers, faults, row-lock concurrency). In CI a missing service fails the run.
+test-scaled: $(VENV)/.installed-dev
+	@if .ci/services check; then \
+		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "FAILED: PostgreSQL or Redis is not reachable; CI must test against both." >&2; exit 1; \
+	else \
+		echo "**********************************************************************"; \
+		echo "SKIPPED the scaled pass: PostgreSQL ($(TEST_DATABASE_URL)) or Redis"; \
+		echo "($(TEST_REDIS_URL)) is not reachable. Start them, or run .ci/run."; \
+		echo "**********************************************************************"; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+schema: $(VENV)/.installed
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

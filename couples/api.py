@@ -1,0 +1,81 @@
+"""Shared pieces of the JSON API: error shape, throttles, and who is asking."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
+from redis.exceptions import RedisError
+from rest_framework import exceptions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from couples.services import ServiceError, auth_key_for_session, auth_key_for_token
+from couples.words import WORDS
+
+log = logging.getLogger(__name__)
+
+
+def _error(code: str, detail, status_code: int, errors=None) -> Response:
+    body = {"code": code, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=status_code)
+
+
+def exception_handler(exc, context):
+    """Every refusal as {code, detail[, errors]}; infrastructure trouble as 503."""
+    if isinstance(exc, ServiceError):
+        return _error(exc.code, exc.detail, exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return _error("invalid", "Please check the highlighted fields.", 400, errors)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return _error("invalid", "Please check the highlighted fields.", 400, errors)
+    if isinstance(exc, (DatabaseError, RedisError)):
+        # Nothing half-written: the transaction rolled back. Say so and let the
+        # client retry (with its op_id).
+        log.warning("service unavailable: %s", type(exc).__name__)
+        return _error("unavailable", WORDS["unavailable"], status.HTTP_503_SERVICE_UNAVAILABLE)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        response.data = {"code": code, "detail": str(exc.detail)}
+    return response
+
+
+class KeyedThrottle(SimpleRateThrottle):
+    """A rate limit keyed by the user, or by the client address."""
+
+    by_user = True
+
+    def get_cache_key(self, request, view):
+        if self.by_user and request.user and request.user.is_authenticated:
+            ident = f"u{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return f"throttle_{self.scope}_{ident}"
+
+
+class JoinUserThrottle(KeyedThrottle):
+    scope = "join_user"
+
+
+class JoinAddressThrottle(KeyedThrottle):
+    scope = "join_ip"
+    by_user = False
+
+
+class LoginThrottle(KeyedThrottle):
+    scope = "login"
+    by_user = False
+
+
+def request_auth_key(request) -> str:
+    """Which login this request rides on: a token, or a browser session."""
+    if isinstance(request.auth, Token):
+        return auth_key_for_token(request.auth.key)
+    return auth_key_for_session(request.session.session_key)

@@ -1,0 +1,148 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from couples.validators import validate_timezone
+
+# No 0/O, 1/I/L or U/V look-alikes: a code read aloud or typed on a phone survives.
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+INVITE_LENGTH = 8
+
+
+class User(AbstractUser):
+    display_name = models.CharField(max_length=60)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def active_couple(self) -> "Couple | None":
+        return Couple.objects.filter(
+            memberships__user=self, memberships__left_at__isnull=True, ended_at__isnull=True
+        ).first()
+
+
+class Couple(models.Model):
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The couple's shared IANA timezone; rhythms are computed in it.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The last seq handed out. Allocated under this row's lock, so gap-free.
+    seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"couple {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def group_name(self) -> str:
+        return f"couple.{self.pk}"
+
+    def partners(self) -> list[User]:
+        return [m.user for m in self.memberships.select_related("user").order_by("joined_at", "id")]
+
+    def has_active_member(self, user: User) -> bool:
+        return self.memberships.filter(user=user, left_at__isnull=True).exists()
+
+    def partner_of(self, user: User) -> User | None:
+        return next((p for p in self.partners() if p.pk != user.pk), None)
+
+
+class Membership(models.Model):
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The database itself keeps a person in at most one active couple.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(left_at__isnull=True), name="one_active_couple_per_user"
+            ),
+            models.UniqueConstraint(fields=["couple", "user"], name="one_membership_per_couple"),
+        ]
+
+
+def invite_code_new() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+
+
+def invite_code_normalize(raw: str) -> str:
+    """Accept what people type: lower case, spaces and dashes ("abcd-efgh")."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+class Invite(models.Model):
+    code = models.CharField(max_length=INVITE_LENGTH, unique=True, default=invite_code_new)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="invites")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def save(self, *args, **kwargs):
+        if self.expires_at is None:
+            minutes = settings.PORCHLIGHT["INVITE_TTL_MINUTES"]
+            self.expires_at = self.created_at + timedelta(minutes=minutes)
+        super().save(*args, **kwargs)
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def code_display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+
+class Event(models.Model):
+    """One entry of a couple's append-only log: the truth that sockets replay."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+    # A client-made id: a retried write with the same op_id is applied once.
+    op_id = models.CharField(max_length=64, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["couple", "seq"], name="event_seq_unique"),
+            models.UniqueConstraint(
+                fields=["actor", "op_id"], condition=Q(op_id__isnull=False), name="event_op_id_unique"
+            ),
+        ]
+
+    def as_frame(self) -> dict:
+        return {
+            "type": "event",
+            "seq": self.seq,
+            "kind": self.kind,
+            "actor": self.actor_id,
+            "at": self.at.isoformat(),
+            "data": self.data,
+        }
+
+
+class WsTicket(models.Model):
+    """A single-use, short-lived pass for a non-browser client's websocket."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    # Which login made it ("s:<session>" or "t:<token>"), so logout closes its sockets.
+    auth_key = models.CharField(max_length=80)
+    expires_at = models.DateTimeField(db_index=True)

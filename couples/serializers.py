@@ -1,0 +1,81 @@
+from django.contrib.auth import password_validation
+from rest_framework import serializers
+
+from couples.models import Invite, User
+from couples.validators import validate_timezone
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "timezone"]
+        read_only_fields = ["id", "username"]
+        extra_kwargs = {"timezone": {"validators": [validate_timezone]}}
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ["username", "password", "display_name", "timezone"]
+        extra_kwargs = {"display_name": {"required": True}, "timezone": {"required": False}}
+
+    def validate(self, attrs):
+        # The username's uniqueness is checked by its field before this runs, so a
+        # taken name costs no password hash.
+        candidate = User(username=attrs["username"], display_name=attrs.get("display_name", ""))
+        password_validation.validate_password(attrs["password"], candidate)
+        return attrs
+
+    def create(self, validated_data):
+        return User.objects.create_user(**validated_data)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        if not user.check_password(attrs["old_password"]):
+            raise serializers.ValidationError({"old_password": ["That is not your current password."]})
+        password_validation.validate_password(attrs["new_password"], user)
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class RegisteredSerializer(UserSerializer):
+    token = serializers.CharField(read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = UserSerializer.Meta.fields + ["token"]
+
+
+class InviteSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="code_display")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invite
+        fields = ["code", "url", "expires_at"]
+
+    def get_url(self, invite) -> str:
+        return self.context["request"].build_absolute_uri(f"/pair/?code={invite.code}")
+
+
+class JoinSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class TicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField()

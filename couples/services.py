@@ -1,0 +1,229 @@
+"""Write functions of the couples app: pairing, the event log and its doorbell.
+
+Every change to a couple is an Event row written in the same transaction as the state
+it changes; the channel layer is rung only after commit (DESIGN.md section 2).
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from couples.models import (
+    Couple,
+    Event,
+    Invite,
+    Membership,
+    User,
+    WsTicket,
+    invite_code_normalize,
+)
+from couples.words import WORDS
+
+log = logging.getLogger(__name__)
+
+# Close codes a socket gets when its right to listen ends.
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_NOT_PAIRED = 4403
+
+
+class ServiceError(Exception):
+    """A refused request: carries the HTTP status and a kind, user-facing detail."""
+
+    status = 400
+
+    def __init__(self, code: str, detail=None, status: int | None = None):
+        self.code = code
+        self.detail = detail if detail is not None else WORDS.get(code, code)
+        if status is not None:
+            self.status = status
+        super().__init__(code)
+
+
+class NotPaired(ServiceError):
+    status = 404
+
+    def __init__(self):
+        super().__init__("not_paired")
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def _channel_send(group: str, message: dict) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+    except Exception:
+        # The write is committed; a lost doorbell heals from the event log at the
+        # next heartbeat or reconnect. Never turn it into an error for the writer.
+        log.warning("channel layer publish to %s failed", group, exc_info=True)
+
+
+def event_publish(event: Event) -> None:
+    _channel_send(f"couple.{event.couple_id}", {"type": "couple.event", "event": event.as_frame()})
+
+
+def sockets_close(*, user_id: int, code: int, auth_key: str | None = None) -> None:
+    """Close a user's live sockets (all of them, or those of one login)."""
+    _channel_send(user_group(user_id), {"type": "user.revoke", "code": code, "auth_key": auth_key})
+
+
+def couple_lock(couple_id: int) -> Couple:
+    """The couple row, locked for this transaction: seq allocation is serialized here."""
+    return Couple.objects.select_for_update().get(pk=couple_id)
+
+
+def couple_active_locked(*, user: User) -> Couple:
+    """The user's couple, locked and re-checked under the lock, so that a write racing
+    an unpair either lands before it or is refused."""
+    couple = user.active_couple()
+    if couple is None:
+        raise NotPaired()
+    couple = couple_lock(couple.pk)
+    if not couple.is_active or not couple.has_active_member(user):
+        raise NotPaired()
+    return couple
+
+
+def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
+    """The event an earlier try of this op made, if any. Call with the couple locked."""
+    if not op_id:
+        return None
+    event = Event.objects.filter(actor=user, op_id=op_id).first()
+    if event is not None and event.kind != kind:
+        raise ServiceError("op_id_reused", status=409)
+    return event
+
+
+def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, op_id=None) -> Event:
+    """Append to the couple's log. The caller holds the couple row lock (couple_lock)."""
+    assert transaction.get_connection().in_atomic_block, "event_append needs a transaction"
+    couple.seq += 1
+    Couple.objects.filter(pk=couple.pk).update(seq=couple.seq)
+    event = Event.objects.create(
+        couple=couple, seq=couple.seq, kind=kind, actor=actor, data=data, op_id=op_id or None
+    )
+    transaction.on_commit(lambda: event_publish(event))
+    return event
+
+
+def invite_create(*, user: User) -> Invite:
+    if user.active_couple() is not None:
+        raise ServiceError("already_paired", status=409)
+    now = timezone.now()
+    open_invites = Invite.objects.filter(created_by=user, used_at__isnull=True, expires_at__gt=now)
+    if open_invites.count() >= settings.PORCHLIGHT["INVITES_PER_USER"]:
+        raise ServiceError("too_many_invites", status=429)
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Invite.objects.create(created_by=user, created_at=now)
+        except IntegrityError:
+            continue  # the same code drawn twice: draw again
+    raise RuntimeError("could not draw a free invite code")
+
+
+def couple_join(*, user: User, code: str) -> Couple:
+    code = invite_code_normalize(code)
+    now = timezone.now()
+    with transaction.atomic():
+        invite = Invite.objects.select_for_update().filter(code=code).first()
+        if invite is None:
+            raise ServiceError("invite_unknown", status=404)
+        if invite.created_by_id == user.pk:
+            raise ServiceError("invite_self", status=400)
+        if invite.used_at is not None:
+            raise ServiceError("invite_used", status=410)
+        if invite.is_expired(now):
+            raise ServiceError("invite_expired", status=410)
+        if user.active_couple() is not None:
+            raise ServiceError("already_paired", status=409)
+        inviter = invite.created_by
+        if inviter.active_couple() is not None:
+            raise ServiceError("inviter_paired", status=409)
+        couple = Couple.objects.create(timezone=inviter.timezone, created_at=now)
+        try:
+            # The partial unique index settles a race between two joins of one person.
+            with transaction.atomic():
+                Membership.objects.create(couple=couple, user=inviter, joined_at=now)
+                Membership.objects.create(couple=couple, user=user, joined_at=now)
+        except IntegrityError:
+            raise ServiceError("already_paired", status=409)
+        invite.used_at = now
+        invite.used_by = user
+        invite.save(update_fields=["used_at", "used_by"])
+        # Other open invites of either person are void now.
+        Invite.objects.filter(created_by__in=[user, inviter], used_at__isnull=True).update(
+            expires_at=now
+        )
+        couple = couple_lock(couple.pk)
+        event_append(couple=couple, kind="partner.joined", actor=user, data={"user": user.pk})
+    return couple
+
+
+def couple_unpair(*, user: User) -> Couple:
+    """Either partner, alone, at once: sockets of both close after commit."""
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        now = timezone.now()
+        event_append(couple=couple, kind="partner.left", actor=user, data={"user": user.pk})
+        member_ids = list(couple.memberships.filter(left_at__isnull=True).values_list("user_id", flat=True))
+        couple.memberships.filter(left_at__isnull=True).update(left_at=now)
+        couple.ended_at = now
+        couple.save(update_fields=["ended_at"])
+        for member_id in member_ids:
+            transaction.on_commit(lambda m=member_id: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
+    return couple
+
+
+def auth_key_for_session(session_key: str | None) -> str:
+    return "s:" + hashlib.sha256((session_key or "").encode()).hexdigest()[:40]
+
+
+def auth_key_for_token(token_key: str) -> str:
+    return "t:" + hashlib.sha256(token_key.encode()).hexdigest()[:40]
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def ws_ticket_create(*, user: User, auth_key: str) -> str:
+    now = timezone.now()
+    WsTicket.objects.filter(expires_at__lt=now).delete()
+    ticket = secrets.token_urlsafe(32)
+    seconds = settings.PORCHLIGHT["WS_TICKET_SECONDS"]
+    WsTicket.objects.create(
+        digest=_digest(ticket), user=user, auth_key=auth_key, expires_at=now + timedelta(seconds=seconds)
+    )
+    return ticket
+
+
+def ws_ticket_consume(ticket: str) -> WsTicket | None:
+    """Use a ticket up. Deleting it is the claim: only one socket can win it."""
+    row = WsTicket.objects.filter(digest=_digest(ticket)).select_related("user").first()
+    if row is None:
+        return None
+    deleted, _ = WsTicket.objects.filter(pk=row.pk).delete()
+    if deleted != 1 or row.expires_at <= timezone.now() or not row.user.is_active:
+        return None
+    return row
+
+
+def user_logged_out(*, user: User, auth_key: str) -> None:
+    sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED, auth_key=auth_key)
+
+
+def user_password_changed(*, user: User) -> None:
+    # Tokens do not follow the password by themselves; a changed password must end
+    # every other way in, open sockets included.
+    Token.objects.filter(user=user).delete()
+    transaction.on_commit(lambda: sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED))

@@ -1,0 +1,131 @@
+"""Accounts, invites and websocket tickets: thin views over couples.services."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.db import transaction
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from couples import services
+from couples.api import LoginThrottle, request_auth_key
+from couples.serializers import (
+    CredentialsSerializer,
+    InviteSerializer,
+    PasswordChangeSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TicketSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+
+
+def _authenticate(request):
+    serializer = CredentialsSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    user = authenticate(request._request, **serializer.validated_data)
+    if user is None:
+        raise services.ServiceError("bad_credentials", "That username and password do not match.", 400)
+    return user
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.save()
+        user.token = Token.objects.create(user=user).key
+        return Response(RegisteredSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        user = _authenticate(request)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+@method_decorator(csrf_protect, name="dispatch")
+class LoginView(APIView):
+    """Session login for browsers (CSRF-protected, unlike the token endpoint)."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
+    def post(self, request):
+        user = _authenticate(request)
+        login(request._request, user)
+        return Response(UserSerializer(user).data)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, Token):
+            services.user_logged_out(user=request.user, auth_key=request_auth_key(request))
+            request.auth.delete()
+        else:
+            logout(request._request)  # its user_logged_out signal closes the sockets
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(APIView):
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        with transaction.atomic():
+            user.set_password(serializer.validated_data["new_password"])
+            user.save(update_fields=["password"])
+            services.user_password_changed(user=user)
+            token = Token.objects.create(user=user)
+        if not isinstance(request.auth, Token):
+            update_session_auth_hash(request._request, user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=UserSerializer, responses={200: UserSerializer})
+    def patch(self, request):
+        serializer = UserSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+
+class InviteView(APIView):
+    @extend_schema(request=None, responses={201: InviteSerializer})
+    def post(self, request):
+        invite = services.invite_create(user=request.user)
+        return Response(InviteSerializer(invite, context={"request": request}).data, status=201)
+
+
+class WsTicketView(APIView):
+    @extend_schema(request=None, responses={201: TicketSerializer})
+    def post(self, request):
+        ticket = services.ws_ticket_create(user=request.user, auth_key=request_auth_key(request))
+        return Response(
+            {"ticket": ticket, "expires_in": settings.PORCHLIGHT["WS_TICKET_SECONDS"]}, status=201
+        )

@@ -1,0 +1,18 @@
+"""User-facing words of the couples app, in one place, marked for translation."""
+
+from django.utils.translation import gettext_lazy as _
+
+WORDS = {
+    "bad_timezone": _("That is not a time zone we know. Try one like Europe/Berlin."),
+    "control_characters": _("Please leave out control characters."),
+    "already_paired": _("You are already paired. Unpair first to pair with someone else."),
+    "not_paired": _("You are not paired with anyone yet."),
+    "invite_unknown": _("That code does not match an open invite. Check it and try again."),
+    "invite_expired": _("That invite has expired. Ask your partner for a new one."),
+    "invite_used": _("That invite has already been used. Ask your partner for a new one."),
+    "invite_self": _("That is your own invite. Send it to your partner."),
+    "inviter_paired": _("The person who made this invite is already paired."),
+    "too_many_invites": _("You have enough open invites. Use one or wait for them to expire."),
+    "op_id_reused": _("This op_id was already used for a different change."),
+    "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
+}

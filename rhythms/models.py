@@ -1,0 +1,1 @@
+# Blocks, reminders, previews and reunions arrive with the rhythms issue (#3).

@@ -1,0 +1,221 @@
+"""The live socket: one per device, listening to its couple's event log.
+
+Frames out: snapshot, event, heartbeat, ack, error. Frames in: signal.set, ping.
+The database is the truth; the channel layer only rings the bell, so every path
+(group message, heartbeat, ping) delivers by seq: nothing twice, no gap.
+"""
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+
+from couples.services import (
+    CLOSE_NOT_PAIRED,
+    CLOSE_UNAUTHORIZED,
+    NotPaired,
+    ServiceError,
+    auth_key_for_session,
+    user_group,
+)
+from signals import services
+from signals.words import WORDS
+
+log = logging.getLogger(__name__)
+
+CLOSE_TRY_AGAIN = 1013
+
+
+def _after_param(scope) -> int | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
+    if not values:
+        return None
+    try:
+        return int(values[0])
+    except ValueError:
+        return None  # a garbled resume point: start over from a snapshot
+
+
+@database_sync_to_async
+def _active_couple_id(user) -> int | None:
+    couple = user.active_couple()
+    return couple.pk if couple else None
+
+
+class CoupleConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.couple_id = None
+        self.last_seq = 0
+        self.closed = False
+        self.heartbeat_task = None
+        # Group messages, heartbeats and pings all send events; one at a time keeps seq order.
+        self.lock = asyncio.Lock()
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED)
+        self.couple_id = await _active_couple_id(self.user)
+        if self.couple_id is None:
+            return await self.refuse("not_paired", CLOSE_NOT_PAIRED)
+        session = self.scope.get("session")
+        self.session_key = None if "auth_key" in self.scope else session.session_key
+        self.auth_key = self.scope.get("auth_key") or auth_key_for_session(self.session_key)
+        try:
+            # Join before reading the log: whatever commits after the read rings here.
+            await self.channel_layer.group_add(f"couple.{self.couple_id}", self.channel_name)
+            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        except Exception:
+            log.warning("channel layer unavailable on connect", exc_info=True)
+            return await self.refuse("unavailable", CLOSE_TRY_AGAIN)
+        await self.accept()
+        try:
+            frames = await database_sync_to_async(services.socket_start)(
+                user=self.user,
+                couple_id=self.couple_id,
+                after=_after_param(self.scope),
+                replay_max=settings.PORCHLIGHT["REPLAY_MAX_EVENTS"],
+            )
+        except NotPaired:
+            return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
+        async with self.lock:
+            for frame in frames:
+                await self.send_frame(frame)
+        self.heartbeat_task = asyncio.create_task(self.heartbeat_loop())
+
+    async def refuse(self, code: str, close_code: int, accepted: bool = False):
+        # Accept first so that the client learns why (a close before accept is a bare 403).
+        if not accepted:
+            await self.accept()
+        await self.send_error(code)
+        await self.close_with(close_code)
+
+    async def close_with(self, code: int):
+        if not self.closed:
+            self.closed = True
+            await self.close(code=code)
+
+    async def disconnect(self, code):
+        self.closed = True
+        if self.heartbeat_task is not None:
+            self.heartbeat_task.cancel()
+        if self.couple_id is None:
+            return
+        for group in (f"couple.{self.couple_id}", user_group(self.user.pk)):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                log.warning("channel layer unavailable on disconnect")
+
+    # Sending, by seq
+
+    async def send_frame(self, frame: dict):
+        if frame["type"] in ("event", "snapshot"):
+            self.last_seq = frame["seq"]
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+        if frame["type"] == "event" and frame["kind"] == "partner.left":
+            await self.close_with(CLOSE_NOT_PAIRED)
+
+    async def send_error(self, code: str, detail=None, **extra):
+        detail = detail if detail is not None else str(WORDS.get(code, code))
+        await self.send(text_data=json.dumps({"type": "error", "code": code, "detail": detail, **extra}))
+
+    async def deliver(self, frame: dict):
+        """Send one event, first filling any gap before it from the log. Hold self.lock."""
+        if self.closed or frame["seq"] <= self.last_seq:
+            return
+        if frame["seq"] > self.last_seq + 1:
+            await self.catch_up(frame["seq"] - 1)
+        if not self.closed and frame["seq"] > self.last_seq:
+            await self.send_frame(frame)
+
+    async def catch_up(self, upto: int):
+        missing = await database_sync_to_async(services.events_between)(
+            couple_id=self.couple_id, after=self.last_seq, upto=upto
+        )
+        for frame in missing:
+            if self.closed:
+                return
+            await self.send_frame(frame)
+
+    async def heartbeat(self):
+        """Check the right to listen, heal any lost doorbell from the log, say the seq."""
+        async with self.lock:
+            if self.closed:
+                return
+            latest = await database_sync_to_async(services.socket_check)(
+                user_id=self.user.pk, couple_id=self.couple_id, session_key=self.session_key
+            )
+            if latest is None:
+                return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
+            if latest > self.last_seq:
+                await self.catch_up(latest)
+            if not self.closed:
+                await self.send(text_data=json.dumps({"type": "heartbeat", "seq": self.last_seq}))
+
+    async def heartbeat_loop(self):
+        interval = settings.PORCHLIGHT["HEARTBEAT_SECONDS"]
+        while not self.closed:
+            await asyncio.sleep(interval)
+            try:
+                await self.heartbeat()
+            except DatabaseError:
+                log.warning("heartbeat skipped: database unavailable")
+
+    # Frames from the client
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closed:
+            return
+        if text_data is None:
+            return await self.send_error("binary_unsupported")
+        if len(text_data) > settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"]:
+            return await self.send_error("too_large")
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return await self.send_error("bad_json")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return await self.send_error("bad_frame")
+        if message["type"] == "ping":
+            return await self.heartbeat()
+        if message["type"] == "signal.set":
+            return await self.signal_set(message)
+        await self.send_error("unknown_type")
+
+    async def signal_set(self, message: dict):
+        op_id = message.get("op_id")
+        echo = {"op_id": op_id} if isinstance(op_id, str) else {}
+        try:
+            event, _ = await database_sync_to_async(services.signal_set)(
+                user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
+            )
+        except ValidationError as e:
+            return await self.send_error("invalid", e.message_dict, **echo)
+        except NotPaired:
+            return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
+        except ServiceError as e:
+            return await self.send_error(e.code, str(e.detail), **echo)
+        except DatabaseError:
+            return await self.send_error("unavailable", **echo)
+        async with self.lock:
+            # The author's own socket need not wait for the doorbell.
+            await self.deliver(event.as_frame())
+        await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
+
+    # Messages from the channel layer
+
+    async def couple_event(self, message):
+        async with self.lock:
+            await self.deliver(message["event"])
+
+    async def user_revoke(self, message):
+        if self.closed:
+            return
+        if message.get("auth_key") in (None, self.auth_key):
+            await self.send_error("unauthorized" if message["code"] == CLOSE_UNAUTHORIZED else "not_paired")
+            await self.close_with(message["code"])

@@ -1,0 +1,53 @@
+"""The couple and its lights over REST: thin views over the services."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from couples import services as couples_services
+from couples.api import JoinAddressThrottle, JoinUserThrottle
+from couples.serializers import JoinSerializer
+from signals import services
+from signals.serializers import CoupleSerializer, EventSerializer, SignalSetSerializer
+
+
+def _event_body(event) -> dict:
+    frame = event.as_frame()
+    del frame["type"]
+    return frame
+
+
+class CoupleView(APIView):
+    @extend_schema(responses={200: CoupleSerializer})
+    def get(self, request):
+        return Response(services.couple_snapshot(user=request.user))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        couples_services.couple_unpair(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JoinView(APIView):
+    throttle_classes = [JoinUserThrottle, JoinAddressThrottle]
+
+    @extend_schema(request=JoinSerializer, responses={201: CoupleSerializer})
+    def post(self, request):
+        serializer = JoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        couples_services.couple_join(user=request.user, code=serializer.validated_data["code"])
+        return Response(services.couple_snapshot(user=request.user), status=status.HTTP_201_CREATED)
+
+
+class SignalView(APIView):
+    @extend_schema(
+        request=SignalSetSerializer,
+        responses={201: EventSerializer, 200: EventSerializer},
+        description="Set my light. A retry with the same op_id answers 200 with the first event.",
+    )
+    def post(self, request):
+        serializer = SignalSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event, created = services.signal_set(user=request.user, **serializer.validated_data)
+        return Response(_event_body(event), status=201 if created else 200)

@@ -1,0 +1,19 @@
+"""User-facing words of the signals app, in one place, marked for translation."""
+
+from django.utils.translation import gettext_lazy as _
+
+from couples.words import WORDS as COUPLES_WORDS
+
+WORDS = {
+    **COUPLES_WORDS,
+    "bad_state": _("A light is green, yellow or red."),
+    "note_too_long": _("Please keep the note to 280 characters."),
+    "bad_op_id": _("op_id is up to 64 letters, digits, '-', '_', ':' or '.'."),
+    "unauthorized": _("Please log in again."),
+    "bad_json": _("That frame was not JSON."),
+    "bad_frame": _("A frame is a JSON object with a type."),
+    "unknown_type": _("Unknown frame type."),
+    "too_large": _("That frame is too large."),
+    "binary_unsupported": _("Binary frames are not supported."),
+    "invalid": _("That change was not valid."),
+}

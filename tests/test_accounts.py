@@ -1,0 +1,172 @@
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from couples.models import User
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"username": "dana", "password": "a long quiet morning", "display_name": "Dana"}
+
+
+def test_it_registers_a_person_with_name_and_timezone(anon):
+    r = anon.post("/api/auth/register/", {**GOOD, "timezone": "America/New_York"}, format="json")
+    assert r.status_code == 201
+    assert r.json()["display_name"] == "Dana"
+    assert r.json()["timezone"] == "America/New_York"
+    token = r.json()["token"]
+    me = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/me/")
+    assert me.status_code == 200 and me.json()["username"] == "dana"
+    assert "password" not in r.json()
+
+
+def test_it_refuses_a_timezone_zoneinfo_does_not_know(anon):
+    r = anon.post("/api/auth/register/", {**GOOD, "timezone": "Mars/Olympus"}, format="json")
+    assert r.status_code == 400
+    assert "timezone" in r.json()["errors"]
+
+
+def test_it_refuses_a_weak_password(anon):
+    r = anon.post("/api/auth/register/", {**GOOD, "password": "12345678"}, format="json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid"
+    assert "non_field_errors" in r.json()["errors"] or "password" in r.json()["errors"]
+
+
+def test_it_refuses_a_taken_username_without_hashing(anon, alice, monkeypatch):
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("a taken username must be refused before hashing")
+
+    monkeypatch.setattr(User, "set_password", no_hashing)
+    r = anon.post("/api/auth/register/", {**GOOD, "username": "alice"}, format="json")
+    assert r.status_code == 400
+    assert "username" in r.json()["errors"]
+
+
+def test_it_gives_a_token_for_good_credentials_only(anon, alice):
+    r = anon.post("/api/auth/token/", {"username": "alice", "password": "correct horse battery"})
+    assert r.status_code == 200
+    assert Token.objects.get(user=alice).key == r.json()["token"]
+    r = anon.post("/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "bad_credentials"
+
+
+def test_it_refuses_anonymous_requests(anon):
+    for path in ("/api/me/", "/api/couple/"):
+        r = anon.get(path)
+        assert r.status_code in (401, 403)
+        assert r.json()["code"] == "not_authenticated"
+
+
+def test_it_logs_a_browser_in_with_a_session_and_csrf(alice):
+    browser = APIClient(enforce_csrf_checks=True)
+    r = browser.post("/api/auth/login/", {"username": "alice", "password": "correct horse battery"})
+    assert r.status_code == 403  # no CSRF token: a login CSRF is refused
+    browser.get("/accounts/login/")  # sets the csrftoken cookie
+    csrf = browser.cookies["csrftoken"].value
+    creds = {"username": "alice", "password": "correct horse battery"}
+    r = browser.post("/api/auth/login/", creds, format="json", HTTP_X_CSRFTOKEN=csrf)
+    assert r.status_code == 200
+    assert browser.get("/api/me/").json()["username"] == "alice"
+    # Writes with the session need the CSRF token too.
+    assert browser.post("/api/couple/invite/").status_code == 403
+
+
+def test_it_logs_out_and_the_token_stops_working(alice):
+    token = Token.objects.create(user=alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.post("/api/auth/logout/").status_code == 204
+    assert client.get("/api/me/").status_code == 401
+
+
+def test_it_changes_the_password_and_ends_old_tokens(alice):
+    old = Token.objects.create(user=alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {old.key}")
+    r = client.post(
+        "/api/auth/password/",
+        {"old_password": "correct horse battery", "new_password": "another fine evening"},
+        format="json",
+    )
+    assert r.status_code == 200
+    assert client.get("/api/me/").status_code == 401
+    fresh = APIClient(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
+    assert fresh.get("/api/me/").status_code == 200
+    alice.refresh_from_db()
+    assert alice.check_password("another fine evening")
+
+
+def test_it_refuses_a_password_change_without_the_old_password(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    r = client.post(
+        "/api/auth/password/", {"old_password": "nope", "new_password": "another fine evening"}, format="json"
+    )
+    assert r.status_code == 400
+    assert "old_password" in r.json()["errors"]
+
+
+def test_it_throttles_login_attempts(anon, alice, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+    for _ in range(10):
+        anon.post("/api/auth/token/", {"username": "alice", "password": "guess"}, format="json")
+    r = anon.post("/api/auth/token/", {"username": "alice", "password": "guess"}, format="json")
+    assert r.status_code == 429
+    assert r.json()["code"] == "throttled"
+
+
+def test_it_updates_my_display_name_and_timezone(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    r = client.patch("/api/me/", {"display_name": "Al", "timezone": "Australia/Sydney"}, format="json")
+    assert r.status_code == 200
+    r = client.patch("/api/me/", {"timezone": "Nowhere/Land"}, format="json")
+    assert r.status_code == 400
+
+
+def test_it_signs_up_logs_in_and_out_through_the_pages(db):
+    browser = Client()
+    r = browser.post(
+        "/accounts/register/",
+        {
+            "username": "erin",
+            "display_name": "Erin",
+            "timezone": "Europe/Berlin",
+            "password1": "a long quiet morning",
+            "password2": "a long quiet morning",
+        },
+    )
+    assert r.status_code == 302
+    assert "Hello, Erin" in browser.get("/").text
+    assert browser.post("/accounts/logout/").status_code == 302
+    assert browser.get("/").status_code == 302
+    r = browser.post("/accounts/login/", {"username": "erin", "password": "a long quiet morning"})
+    assert r.status_code == 302
+    assert "not paired yet" in browser.get("/").text
+
+
+def test_it_pairs_through_the_pages(alice, bob):
+    a, b = Client(), Client()
+    a.force_login(alice)
+    b.force_login(bob)
+    page = a.post("/pair/", {"invite": "1"}).text
+    code = page.split('class="code">')[1].split("<")[0]
+    assert b.post("/pair/", {"code": code.lower()}).status_code == 302
+    assert "paired with Alice" in b.get("/").text
+    assert b.post("/pair/", {"code": code}).status_code == 400  # used, and already paired
+
+
+def test_it_answers_the_health_check(anon):
+    assert anon.get("/healthz/").json() == {"ok": True}
+
+
+def test_it_keeps_display_name_required(anon):
+    r = anon.post("/api/auth/register/", {"username": "x1", "password": "a long quiet morning"}, format="json")
+    assert r.status_code == 400
+    assert "display_name" in r.json()["errors"]
+
+
+def test_it_makes_people_with_the_helper(db):
+    assert make_user("frank").display_name == "Frank"
