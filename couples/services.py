@@ -227,3 +227,10 @@ def user_password_changed(*, user: User) -> None:
     # every other way in, open sockets included.
     Token.objects.filter(user=user).delete()
     transaction.on_commit(lambda: sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED))
+
+
+def session_logged_out(sender, request, user, **kwargs) -> None:
+    """Receiver of Django's user_logged_out: logging out does not reach an open socket
+    by itself (its scope keeps the session it started with), so ring its doorbell."""
+    if user is not None and request is not None:
+        user_logged_out(user=user, auth_key=auth_key_for_session(request.session.session_key))

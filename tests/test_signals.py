@@ -1,0 +1,143 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from couples import services as couples_services
+from couples.models import Event
+from signals.models import Signal
+from signals.services import signal_set
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_sets_my_light_and_logs_an_event(couple, alice):
+    r = client_for(alice).post("/api/signal/", {"state": "yellow", "note": "long day"})
+    assert r.status_code == 201
+    body = r.json()
+    assert body["seq"] == 2 and body["kind"] == "signal.changed" and body["actor"] == alice.pk
+    assert body["data"]["state"] == "yellow" and body["data"]["note"] == "long day"
+    mine = client_for(alice).get("/api/couple/").json()["partners"][0]
+    assert mine["signal"]["state"] == "yellow" and mine["signal"]["note"] == "long day"
+
+
+def test_it_shows_the_partner_my_light(couple, alice, bob):
+    client_for(alice).post("/api/signal/", {"state": "red"})
+    body = client_for(bob).get("/api/couple/").json()
+    her = next(p for p in body["partners"] if p["id"] == alice.pk)
+    assert her["signal"]["state"] == "red" and not her["is_me"]
+    me = next(p for p in body["partners"] if p["id"] != alice.pk)
+    assert me["signal"] == {"state": None, "note": "", "set_at": None}
+
+
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"state": "blue"}, "state"),
+        ({}, "state"),
+        ({"state": "red", "note": "x" * 281}, "note"),
+        ({"state": "red", "note": "hi\x00there"}, "note"),
+        ({"state": "red", "note": "bell\x07"}, "note"),
+        ({"state": "red", "op_id": "has spaces"}, "op_id"),
+        ({"state": "red", "op_id": "x" * 65}, "op_id"),
+    ],
+)
+def test_it_refuses_a_bad_signal_with_400(couple, alice, payload, field):
+    r = client_for(alice).post("/api/signal/", payload)
+    assert r.status_code == 400
+    assert field in r.json()["errors"]
+    assert Event.objects.filter(kind="signal.changed").count() == 0
+
+
+def test_it_refuses_bad_input_that_is_not_an_object(couple, alice):
+    r = client_for(alice).post("/api/signal/", "[1, 2]", content_type="application/json")
+    assert r.status_code == 400
+    r = client_for(alice).post("/api/signal/", "{not json", content_type="application/json")
+    assert r.status_code == 400
+
+
+def test_it_accepts_a_note_of_exactly_280_characters(couple, alice):
+    assert client_for(alice).post("/api/signal/", {"state": "green", "note": "é" * 280}).status_code == 201
+
+
+def test_it_applies_a_retried_write_once(couple, alice):
+    client = client_for(alice)
+    first = client.post("/api/signal/", {"state": "red", "op_id": "tap-1"})
+    again = client.post("/api/signal/", {"state": "red", "op_id": "tap-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["seq"] == again.json()["seq"]
+    assert Event.objects.filter(kind="signal.changed").count() == 1
+
+
+def test_it_keeps_op_ids_per_person(couple, alice, bob):
+    a = client_for(alice).post("/api/signal/", {"state": "red", "op_id": "same"})
+    b = client_for(bob).post("/api/signal/", {"state": "green", "op_id": "same"})
+    assert (a.status_code, b.status_code) == (201, 201)
+    assert b.json()["seq"] == a.json()["seq"] + 1
+
+
+def test_it_refuses_an_op_id_used_for_another_kind_of_change(couple, alice):
+    signal_set(user=alice, state="red", op_id="op-7")
+    with pytest.raises(couples_services.ServiceError) as e:
+        with transaction.atomic():
+            couples_services.event_for_op(user=alice, op_id="op-7", kind="preview.posted")
+    assert e.value.status == 409
+
+
+def test_it_numbers_events_gap_free_and_increasing(couple, alice, bob):
+    for i in range(10):
+        signal_set(user=alice if i % 2 else bob, state="green")
+    seqs = list(Event.objects.filter(couple=couple).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 12))
+    couple.refresh_from_db()
+    assert couple.seq == 11
+
+
+def test_it_publishes_only_after_commit(couple, alice, django_capture_on_commit_callbacks, monkeypatch):
+    published = []
+    monkeypatch.setattr(couples_services, "event_publish", published.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event, _ = signal_set(user=alice, state="red")
+        assert published == []
+    for callback in callbacks:
+        callback()
+    assert [e.seq for e in published] == [event.seq]
+
+
+def test_it_writes_nothing_when_the_event_cannot_be_written(couple, alice, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("signals.services.event_append", broken)
+    with pytest.raises(RuntimeError):
+        signal_set(user=alice, state="red")
+    assert not Signal.objects.filter(user=alice).exists()
+
+
+def test_it_keeps_the_write_when_publishing_fails(couple, alice, monkeypatch, django_capture_on_commit_callbacks):
+    def deaf_layer():
+        raise ConnectionError("redis is gone")
+
+    monkeypatch.setattr(couples_services, "get_channel_layer", deaf_layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client_for(alice).post("/api/signal/", {"state": "red"})
+    assert r.status_code == 201
+    assert Signal.objects.get(user=alice).state == "red"
+
+
+def test_it_refuses_a_light_when_not_paired(alice):
+    r = client_for(alice).post("/api/signal/", {"state": "red"})
+    assert (r.status_code, r.json()["code"]) == (404, "not_paired")
+
+
+def test_it_refuses_a_light_after_unpair(couple, alice):
+    couples_services.couple_unpair(user=alice)
+    with pytest.raises(couples_services.NotPaired):
+        signal_set(user=alice, state="green")
+
+
+def test_it_strips_the_note_and_validates_in_the_service(couple, alice):
+    event, _ = signal_set(user=alice, state="green", note="  fine  ")
+    assert event.data["note"] == "fine"
+    with pytest.raises(ValidationError):
+        signal_set(user=alice, state="purple")

@@ -1,0 +1,309 @@
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.test import RequestFactory
+
+from config.asgi import application
+from couples import services as couples_services
+from couples.models import Event
+from signals import services
+from tests.conftest import make_user, pair
+from tests.sockets import ORIGIN, closed_with, frame, frames_until, open_socket, session_for, ticket_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+set_light = database_sync_to_async(services.signal_set)
+snapshot_of = database_sync_to_async(services.couple_snapshot)
+
+
+async def test_it_sends_a_snapshot_on_connect(couple, alice, bob):
+    await set_light(user=bob, state="yellow", note="tired")
+    sock = await open_socket(alice)
+    first = await frame(sock)
+    assert first["type"] == "snapshot" and first["seq"] == 2
+    bobs = next(p for p in first["couple"]["partners"] if p["id"] == bob.pk)
+    assert bobs["signal"]["state"] == "yellow" and bobs["signal"]["note"] == "tired"
+    await sock.disconnect()
+
+
+async def test_it_authenticates_a_browser_by_session_cookie(couple, alice):
+    sock = await open_socket(alice, session_key=await session_for(alice))
+    assert (await frame(sock))["type"] == "snapshot"
+    await sock.disconnect()
+
+
+async def test_it_refuses_a_handshake_without_an_allowed_origin(couple, alice):
+    for headers in ([], [(b"origin", b"http://evil.example")]):
+        comm = WebsocketCommunicator(application, f"/ws/?ticket={await ticket_for(alice)}", headers=headers)
+        connected, _ = await comm.connect()
+        assert not connected
+        await comm.disconnect()
+
+
+async def test_it_closes_an_anonymous_socket_with_4401(couple):
+    sock = await open_socket()
+    assert (await frame(sock))["code"] == "unauthorized"
+    assert await closed_with(sock) == 4401
+    await sock.disconnect()
+
+
+async def test_it_refuses_a_used_or_unknown_ticket(couple, alice):
+    ticket = await ticket_for(alice)
+    sock = await open_socket(ticket=ticket)
+    assert (await frame(sock))["type"] == "snapshot"
+    await sock.disconnect()
+    for bad in (ticket, "not-a-ticket"):
+        sock = await open_socket(ticket=bad)
+        assert (await frame(sock))["code"] == "unauthorized"
+        assert await closed_with(sock) == 4401
+        await sock.disconnect()
+
+
+async def test_it_closes_an_unpaired_outsider_with_4403(couple, charlie):
+    sock = await open_socket(charlie)
+    assert (await frame(sock))["code"] == "not_paired"
+    assert await closed_with(sock) == 4403
+    await sock.disconnect()
+
+
+async def test_it_carries_the_partners_change_live(couple, alice, bob):
+    sock = await open_socket(alice)
+    await frame(sock)
+    event, _ = await set_light(user=bob, state="red", note="call me?")
+    live = await frame(sock)
+    assert live == {**event.as_frame(), "type": "event"}
+    assert live["data"]["state"] == "red" and live["actor"] == bob.pk
+    await sock.disconnect()
+
+
+async def test_it_keeps_other_couples_out_of_our_stream(couple, alice, charlie):
+    dana = await database_sync_to_async(make_user)("dana")
+    await database_sync_to_async(pair)(charlie, dana)
+    theirs = await open_socket(charlie)
+    await frame(theirs)
+    await set_light(user=alice, state="red", note="ours alone")
+    assert await theirs.receive_nothing(timeout=0.3)
+    await theirs.disconnect()
+
+
+async def test_it_replays_missed_events_after_reconnect(couple, alice, bob):
+    sock = await open_socket(alice)
+    seen = (await frame(sock))["seq"]
+    await sock.disconnect()
+    missed = [(await set_light(user=bob, state=s))[0].seq for s in ("yellow", "red", "green")]
+    sock = await open_socket(alice, after=seen)
+    replayed = [await frame(sock) for _ in missed]
+    assert [f["seq"] for f in replayed] == missed
+    assert all(f["type"] == "event" for f in replayed)
+    live, _ = await set_light(user=bob, state="yellow")
+    assert (await frame(sock))["seq"] == live.seq
+    assert await sock.receive_nothing(timeout=0.2)
+    await sock.disconnect()
+
+
+async def test_it_sends_nothing_old_when_resuming_up_to_date(couple, alice):
+    sock = await open_socket(alice, after=1)
+    assert await sock.receive_nothing(timeout=0.2)
+    await sock.disconnect()
+
+
+@pytest.mark.parametrize("after", ["-5", "999", "abc"])
+async def test_it_resets_with_a_snapshot_when_it_cannot_replay(couple, alice, after):
+    sock = await open_socket(alice, after=after)
+    first = await frame(sock)
+    assert first["type"] == "snapshot" and first["seq"] == 1
+    await sock.disconnect()
+
+
+async def test_it_resets_with_a_snapshot_when_too_much_was_missed(couple, alice, bob, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "REPLAY_MAX_EVENTS": 2}
+    for _ in range(3):
+        await set_light(user=bob, state="green")
+    sock = await open_socket(alice, after=1)
+    assert (await frame(sock))["type"] == "snapshot"
+    await sock.disconnect()
+
+
+async def test_it_rebuilds_the_fresh_snapshot_from_a_replay(couple, alice, bob):
+    """Applying the replayed events to an old snapshot equals a fresh one (zulip's verify_action)."""
+    sock = await open_socket(alice)
+    old = await frame(sock)
+    await sock.disconnect()
+    await set_light(user=bob, state="red", note="now")
+    await set_light(user=alice, state="yellow")
+    sock = await open_socket(alice, after=old["seq"])
+    state = old["couple"]
+    for _ in range(2):
+        event = await frame(sock)
+        partner = next(p for p in state["partners"] if p["id"] == event["data"]["user"])
+        partner["signal"] = {k: event["data"][k] for k in ("state", "note", "set_at")}
+        state["seq"] = event["seq"]
+    assert state == await snapshot_of(user=alice)
+    await sock.disconnect()
+
+
+async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
+    mine, theirs = await open_socket(alice), await open_socket(bob)
+    await frame(mine), await frame(theirs)
+    await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now", "op_id": "a1"})
+    event, ack = await frame(mine), await frame(mine)
+    assert event["type"] == "event" and event["data"]["state"] == "red"
+    assert ack == {"type": "ack", "seq": event["seq"], "op_id": "a1"}
+    assert (await frame(theirs))["seq"] == event["seq"]
+    await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now", "op_id": "a1"})
+    assert await frame(mine) == ack  # a retry is acknowledged, not applied again
+    assert await theirs.receive_nothing(timeout=0.2)
+    count = await database_sync_to_async(Event.objects.filter(kind="signal.changed").count)()
+    assert count == 1
+    await mine.disconnect()
+    await theirs.disconnect()
+
+
+@pytest.mark.parametrize(
+    "sent,code",
+    [
+        ("not json", "bad_json"),
+        ("[1, 2]", "bad_frame"),
+        ('{"state": "red"}', "bad_frame"),
+        ('{"type": "dance"}', "unknown_type"),
+        ('{"type": "signal.set", "state": "purple"}', "invalid"),
+        ('{"type": "signal.set", "state": "red", "note": 7}', "invalid"),
+        ('{"type": "signal.set", "state": "red", "note": "a\\u0000b"}', "invalid"),
+        ('{"type": "signal.set", "state": "red", "op_id": ["x"]}', "invalid"),
+        ("x" * 5000, "too_large"),
+    ],
+)
+async def test_it_answers_a_bad_frame_with_an_error_and_stays_usable(couple, alice, sent, code):
+    sock = await open_socket(alice)
+    await frame(sock)
+    await sock.send_to(text_data=sent)
+    error = await frame(sock)
+    assert error["type"] == "error" and error["code"] == code
+    await sock.send_json_to({"type": "signal.set", "state": "green"})
+    assert (await frame(sock))["type"] == "event"
+    await sock.disconnect()
+
+
+async def test_it_refuses_binary_frames(couple, alice):
+    sock = await open_socket(alice)
+    await frame(sock)
+    await sock.send_to(bytes_data=b"\x00\x01")
+    assert (await frame(sock))["code"] == "binary_unsupported"
+    await sock.send_json_to({"type": "ping"})
+    assert await frame(sock) == {"type": "heartbeat", "seq": 1}
+    await sock.disconnect()
+
+
+async def test_it_answers_a_ping_with_the_latest_seq(couple, alice):
+    sock = await open_socket(alice)
+    await frame(sock)
+    await sock.send_json_to({"type": "ping"})
+    assert await frame(sock) == {"type": "heartbeat", "seq": 1}
+    await sock.disconnect()
+
+
+async def test_it_sends_heartbeats_with_the_latest_seq(couple, alice, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.1}
+    sock = await open_socket(alice)
+    await frame(sock)
+    assert await frame(sock) == {"type": "heartbeat", "seq": 1}
+    await sock.disconnect()
+
+
+async def test_it_heals_a_lost_publish_within_one_heartbeat(couple, alice, bob, settings, monkeypatch):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.3}
+    sock = await open_socket(alice)
+    await frame(sock)
+    monkeypatch.setattr(couples_services, "event_publish", lambda event: None)  # the doorbell fails
+    lost, _ = await set_light(user=bob, state="red")
+    frames = await frames_until(sock, lambda f: f["type"] == "heartbeat", timeout=2)
+    assert [f["seq"] for f in frames] == [lost.seq, lost.seq]
+    assert frames[0]["type"] == "event" and frames[0]["data"]["state"] == "red"
+    await sock.disconnect()
+
+
+async def test_it_fills_a_gap_before_a_later_event(couple, alice, bob, monkeypatch):
+    sock = await open_socket(alice)
+    await frame(sock)
+    original = couples_services.event_publish
+    monkeypatch.setattr(couples_services, "event_publish", lambda event: None)
+    lost, _ = await set_light(user=bob, state="yellow")
+    monkeypatch.setattr(couples_services, "event_publish", original)
+    rung, _ = await set_light(user=bob, state="red")
+    assert [(await frame(sock))["seq"] for _ in range(2)] == [lost.seq, rung.seq]
+    await sock.disconnect()
+
+
+async def test_it_closes_both_partners_sockets_on_unpair(couple, alice, bob):
+    mine, theirs = await open_socket(alice), await open_socket(bob)
+    await frame(mine), await frame(theirs)
+    await database_sync_to_async(couples_services.couple_unpair)(user=bob)
+    for sock in (mine, theirs):
+        left = await frame(sock)
+        assert left["kind"] == "partner.left"
+        assert await closed_with(sock) == 4403
+        await sock.disconnect()
+
+
+async def test_it_closes_a_socket_when_unpair_happened_while_the_doorbell_was_down(
+    couple, alice, bob, settings, monkeypatch
+):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.2}
+    sock = await open_socket(alice)
+    await frame(sock)
+    monkeypatch.setattr(couples_services, "_channel_send", lambda group, message: None)
+    await database_sync_to_async(couples_services.couple_unpair)(user=bob)
+    assert await closed_with(sock) == 4403
+    await sock.disconnect()
+
+
+async def test_it_closes_the_socket_of_the_session_that_logged_out(couple, alice):
+    session_key = await session_for(alice)
+    browser = await open_socket(alice, session_key=session_key)
+    other = await open_socket(alice)  # another device, by ticket
+    await frame(browser), await frame(other)
+
+    def log_out():
+        request = RequestFactory().post("/accounts/logout/")
+        request.session = type("S", (), {"session_key": session_key})()
+        user_logged_out.send(sender=type(alice), request=request, user=alice)
+
+    await database_sync_to_async(log_out)()
+    assert (await frame(browser))["code"] == "unauthorized"
+    assert await closed_with(browser) == 4401
+    assert await other.receive_nothing(timeout=0.2)
+    await browser.disconnect()
+    await other.disconnect()
+
+
+async def test_it_closes_every_socket_on_password_change(couple, alice):
+    socks = [await open_socket(alice), await open_socket(alice, session_key=await session_for(alice))]
+    for sock in socks:
+        await frame(sock)
+
+    def change():
+        with transaction.atomic():
+            alice.set_password("a new and long one")
+            alice.save()
+            couples_services.user_password_changed(user=alice)
+
+    await database_sync_to_async(change)()
+    for sock in socks:
+        assert await closed_with(sock) == 4401
+        await sock.disconnect()
+
+
+async def test_it_serves_many_sockets_of_one_person(couple, alice, bob):
+    socks = [await open_socket(alice) for _ in range(3)]
+    for sock in socks:
+        await frame(sock)
+    event, _ = await set_light(user=bob, state="green")
+    results = await asyncio.gather(*(frame(s) for s in socks))
+    assert {r["seq"] for r in results} == {event.seq}
+    for sock in socks:
+        await sock.disconnect()
+
