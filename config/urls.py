@@ -1,7 +1,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from couples import pages, views as couples_views
+from couples import pages
+from couples import views as couples_views
 from signals import views as signals_views
 
 api = [

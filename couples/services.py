@@ -145,7 +145,7 @@ def couple_join(*, user: User, code: str) -> Couple:
         if invite.is_expired(now):
             raise ServiceError("invite_expired", status=410)
         if user.active_couple() is not None:
-            raise ServiceError("already_paired", status=409)
+            raise ServiceError("already_paired", status=409) from None
         inviter = invite.created_by
         if inviter.active_couple() is not None:
             raise ServiceError("inviter_paired", status=409)
@@ -156,14 +156,12 @@ def couple_join(*, user: User, code: str) -> Couple:
                 Membership.objects.create(couple=couple, user=inviter, joined_at=now)
                 Membership.objects.create(couple=couple, user=user, joined_at=now)
         except IntegrityError:
-            raise ServiceError("already_paired", status=409)
+            raise ServiceError("already_paired", status=409) from None
         invite.used_at = now
         invite.used_by = user
         invite.save(update_fields=["used_at", "used_by"])
         # Other open invites of either person are void now.
-        Invite.objects.filter(created_by__in=[user, inviter], used_at__isnull=True).update(
-            expires_at=now
-        )
+        Invite.objects.filter(created_by__in=[user, inviter], used_at__isnull=True).update(expires_at=now)
         couple = couple_lock(couple.pk)
         event_append(couple=couple, kind="partner.joined", actor=user, data={"user": user.pk})
     return couple

@@ -163,7 +163,9 @@ def test_it_answers_the_health_check(anon):
 
 
 def test_it_keeps_display_name_required(anon):
-    r = anon.post("/api/auth/register/", {"username": "x1", "password": "a long quiet morning"}, format="json")
+    r = anon.post(
+        "/api/auth/register/", {"username": "x1", "password": "a long quiet morning"}, format="json"
+    )
     assert r.status_code == 400
     assert "display_name" in r.json()["errors"]
 

@@ -114,7 +114,9 @@ def test_it_writes_nothing_when_the_event_cannot_be_written(couple, alice, monke
     assert not Signal.objects.filter(user=alice).exists()
 
 
-def test_it_keeps_the_write_when_publishing_fails(couple, alice, monkeypatch, django_capture_on_commit_callbacks):
+def test_it_keeps_the_write_when_publishing_fails(
+    couple, alice, monkeypatch, django_capture_on_commit_callbacks
+):
     def deaf_layer():
         raise ConnectionError("redis is gone")
 

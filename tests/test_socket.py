@@ -12,7 +12,7 @@ from couples import services as couples_services
 from couples.models import Event
 from signals import services
 from tests.conftest import make_user, pair
-from tests.sockets import ORIGIN, closed_with, frame, frames_until, open_socket, session_for, ticket_for
+from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -306,4 +306,3 @@ async def test_it_serves_many_sockets_of_one_person(couple, alice, bob):
     assert {r["seq"] for r in results} == {event.seq}
     for sock in socks:
         await sock.disconnect()
-

@@ -1,0 +1,196 @@
+"""Real processes for end-to-end tests: ASGI workers, a private redis-server, and a
+websocket client that resumes by seq the way a phone does."""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from django.db import connection
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django made, for server processes to share."""
+    s = connection.settings_dict
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} not ready after {timeout}s")
+
+
+class RedisServer:
+    """A private redis-server on a free port: safe to kill, unlike the machine's."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        assert self.binary, "redis-server is missing: .ci/services start installs Debian's redis-server"
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        args = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self.answers, 10, "redis-server")
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self):
+        self.process.kill()  # SIGKILL: no goodbye to the clients
+        self.process.wait(5)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.kill()
+
+
+class AsgiWorker:
+    """One uvicorn process serving config.asgi, as in the scaled deployment."""
+
+    def __init__(self, *, database_url: str, redis_url: str, heartbeat: float = 1):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="porchlight-worker-", suffix=".log", delete=False)
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "PORCHLIGHT_HEARTBEAT_SECONDS": str(heartbeat),
+            "SECRET_KEY": "end-to-end-tests",
+            "PORCHLIGHT_CHANNEL_PREFIX": f"e2e{os.getpid()}",
+        }
+        self.process = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
+        args += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        wait_for(self.healthy, 30, f"worker on {self.port}")
+
+    def healthy(self) -> bool:
+        assert self.process.poll() is None, self.output()
+        try:
+            with urllib.request.urlopen(self.base + "/healthz/", timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+def api(worker: AsgiWorker, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        worker.base + path,
+        data=json.dumps(body or {}).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+class Listener:
+    """A partner's phone: keeps a socket open, and on any loss reconnects with a fresh
+    ticket and after=<last seq>. Records every event it is shown."""
+
+    def __init__(self, worker: AsgiWorker, token: str):
+        self.worker, self.token = worker, token
+        self.last_seq = None
+        self.events: list[dict] = []
+        self.snapshots: list[dict] = []
+        self.reconnects = 0
+        self.stopping = False
+
+    async def ticket(self) -> str:
+        status, body = await asyncio.to_thread(api, self.worker, "/api/ws-ticket/", self.token)
+        assert status == 201, body
+        return body["ticket"]
+
+    async def run(self):
+        while not self.stopping:
+            try:
+                url = f"ws://127.0.0.1:{self.worker.port}/ws/?ticket={await self.ticket()}"
+                if self.last_seq is not None:
+                    url += f"&after={self.last_seq}"
+                async with connect(url, origin=f"http://127.0.0.1:{self.worker.port}") as ws:
+                    async for raw in ws:
+                        self.take(json.loads(raw))
+            except (OSError, AssertionError, Exception):
+                if self.stopping:
+                    return
+            self.reconnects += 1
+            await asyncio.sleep(0.2)
+
+    def take(self, frame: dict):
+        if frame["type"] == "snapshot":
+            self.snapshots.append(frame)
+            self.last_seq = frame["seq"]
+        elif frame["type"] == "event":
+            self.events.append(frame)
+            self.last_seq = frame["seq"]
+
+    async def wait_for_seq(self, seq: int, timeout: float):
+        deadline = time.monotonic() + timeout
+        while (self.last_seq or 0) < seq:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"listener at seq {self.last_seq}, wanted {seq}")
+            await asyncio.sleep(0.02)

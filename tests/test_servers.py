@@ -1,0 +1,128 @@
+"""End to end on real processes: two ASGI workers on PostgreSQL + Redis, real websocket
+clients, and Redis killed mid-stream."""
+
+import asyncio
+import os
+import time
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from signals.models import Signal
+from tests.servers import AsgiWorker, Listener, RedisServer, api, test_database_url
+
+pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def tokens(couple, alice, bob):
+    return Token.objects.create(user=alice).key, Token.objects.create(user=bob).key
+
+
+@pytest.fixture
+def workers(request):
+    started = []
+
+    def start(redis_url: str, count: int = 2):
+        for _ in range(count):
+            worker = AsgiWorker(database_url=test_database_url(), redis_url=redis_url)
+            started.append(worker)
+            worker.start()
+        return started[-count:]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def private_redis():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+async def listen(listener: Listener):
+    task = asyncio.create_task(listener.run())
+    deadline = time.monotonic() + 10
+    while listener.last_seq is None:
+        assert time.monotonic() < deadline, "listener never got its first frame"
+        await asyncio.sleep(0.02)
+    return task
+
+
+async def stop(listener: Listener, task):
+    listener.stopping = True
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def test_it_carries_a_change_across_workers_and_resumes_after_reconnect(tokens, workers):
+    alice_token, bob_token = tokens
+    one, two = workers(os.environ["REDIS_URL"])
+
+    async def scenario():
+        bob = Listener(two, bob_token)
+        task = await listen(bob)
+        status, body = await asyncio.to_thread(api, one, "/api/signal/", alice_token, {"state": "red"})
+        assert status == 201
+        await bob.wait_for_seq(body["seq"], timeout=5)
+        assert bob.events[-1]["data"]["state"] == "red"
+
+        await stop(bob, task)  # bob's phone goes away
+        missed = []
+        for state in ("yellow", "green", "red"):
+            status, body = await asyncio.to_thread(api, one, "/api/signal/", alice_token, {"state": state})
+            missed.append(body["seq"])
+        bob.stopping = False
+        task = await listen(bob)  # comes back with after=<last seq>
+        await bob.wait_for_seq(missed[-1], timeout=5)
+        status, body = await asyncio.to_thread(api, one, "/api/signal/", alice_token, {"state": "green"})
+        await bob.wait_for_seq(body["seq"], timeout=5)
+        await asyncio.sleep(0.3)
+        await stop(bob, task)
+        return bob
+
+    bob = asyncio.run(scenario())
+    seqs = [e["seq"] for e in bob.events]
+    assert seqs == list(range(2, seqs[-1] + 1)), "every event once, in order"
+    assert len(bob.snapshots) == 1, "the reconnect replayed; it did not reset"
+
+
+def test_it_loses_nothing_when_redis_is_killed_and_restarted(tokens, workers, private_redis, alice):
+    alice_token, bob_token = tokens
+    one, two = workers(private_redis.url)
+    changes = 30
+    states = ["green", "yellow", "red"]
+
+    async def scenario():
+        bob = Listener(two, bob_token)
+        task = await listen(bob)
+        last = None
+        for i in range(changes):
+            if i == 10:
+                private_redis.kill()
+            if i == 20:
+                private_redis.start()
+            status, body = await asyncio.to_thread(
+                api, one, "/api/signal/", alice_token, {"state": states[i % 3], "op_id": f"change-{i}"}
+            )
+            assert status == 201, (status, body, one.output())
+            last = body["seq"]
+            await asyncio.sleep(0.05)
+        await bob.wait_for_seq(last, timeout=20)
+        await asyncio.sleep(0.5)
+        await stop(bob, task)
+        return bob, last
+
+    bob, last = asyncio.run(scenario())
+    seqs = [e["seq"] for e in bob.events]
+    assert seqs == list(range(2, last + 1)), "every seq, in order, once"
+    seen = [e for e in bob.events if e["actor"] == alice.pk][-1]["data"]
+    stored = Signal.objects.get(user=alice)
+    assert (seen["state"], seen["note"], seen["set_at"]) == (
+        stored.state,
+        stored.note,
+        stored.set_at.isoformat(),
+    )
