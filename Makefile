@@ -56,7 +56,7 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff format --check .
 
 schema: $(VENV)/.installed
-	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -79,3 +79,15 @@ class JoinSerializer(serializers.Serializer):
 class TicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: a stable code for programs, a kind sentence for people."""
+
+    code = serializers.CharField()
+    detail = serializers.JSONField()
+    errors = serializers.DictField(required=False, help_text="Per-field messages, on 400 invalid.")
+
+
+def errors(*statuses: int) -> dict:
+    return {status: ErrorSerializer for status in statuses}

@@ -23,6 +23,7 @@ from couples.serializers import (
     TicketSerializer,
     TokenSerializer,
     UserSerializer,
+    errors,
 )
 
 
@@ -40,7 +41,7 @@ class RegisterView(APIView):
     authentication_classes = []
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer, **errors(400, 429)})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -54,7 +55,7 @@ class TokenView(APIView):
     authentication_classes = []
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400, 429)})
     def post(self, request):
         user = _authenticate(request)
         token, _ = Token.objects.get_or_create(user=user)
@@ -68,7 +69,7 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
-    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
+    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer, **errors(400, 403, 429)})
     def post(self, request):
         user = _authenticate(request)
         login(request._request, user)
@@ -76,7 +77,7 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **errors(401)})
     def post(self, request):
         if isinstance(request.auth, Token):
             services.user_logged_out(user=request.user, auth_key=request_auth_key(request))
@@ -87,7 +88,7 @@ class LogoutView(APIView):
 
 
 class PasswordView(APIView):
-    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenSerializer, **errors(400, 401)})
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -103,11 +104,11 @@ class PasswordView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: UserSerializer})
+    @extend_schema(responses={200: UserSerializer, **errors(401)})
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=UserSerializer, responses={200: UserSerializer})
+    @extend_schema(request=UserSerializer, responses={200: UserSerializer, **errors(400, 401)})
     def patch(self, request):
         serializer = UserSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -116,14 +117,14 @@ class MeView(APIView):
 
 
 class InviteView(APIView):
-    @extend_schema(request=None, responses={201: InviteSerializer})
+    @extend_schema(request=None, responses={201: InviteSerializer, **errors(401, 409, 429)})
     def post(self, request):
         invite = services.invite_create(user=request.user)
         return Response(InviteSerializer(invite, context={"request": request}).data, status=201)
 
 
 class WsTicketView(APIView):
-    @extend_schema(request=None, responses={201: TicketSerializer})
+    @extend_schema(request=None, responses={201: TicketSerializer, **errors(401)})
     def post(self, request):
         ticket = services.ws_ticket_create(user=request.user, auth_key=request_auth_key(request))
         return Response(

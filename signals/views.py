@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle
-from couples.serializers import JoinSerializer
+from couples.serializers import JoinSerializer, errors
 from signals import services
 from signals.serializers import CoupleSerializer, EventSerializer, SignalSetSerializer
 
@@ -19,11 +19,11 @@ def _event_body(event) -> dict:
 
 
 class CoupleView(APIView):
-    @extend_schema(responses={200: CoupleSerializer})
+    @extend_schema(responses={200: CoupleSerializer, **errors(401, 404)})
     def get(self, request):
         return Response(services.couple_snapshot(user=request.user))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **errors(401, 404)})
     def delete(self, request):
         couples_services.couple_unpair(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -32,7 +32,9 @@ class CoupleView(APIView):
 class JoinView(APIView):
     throttle_classes = [JoinUserThrottle, JoinAddressThrottle]
 
-    @extend_schema(request=JoinSerializer, responses={201: CoupleSerializer})
+    @extend_schema(
+        request=JoinSerializer, responses={201: CoupleSerializer, **errors(400, 401, 404, 409, 410, 429)}
+    )
     def post(self, request):
         serializer = JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -43,7 +45,7 @@ class JoinView(APIView):
 class SignalView(APIView):
     @extend_schema(
         request=SignalSetSerializer,
-        responses={201: EventSerializer, 200: EventSerializer},
+        responses={201: EventSerializer, 200: EventSerializer, **errors(400, 401, 404, 409, 503)},
         description="Set my light. A retry with the same op_id answers 200 with the first event.",
     )
     def post(self, request):
