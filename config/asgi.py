@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, /ws/ through Channels (the channels sample layout)."""
 
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
@@ -12,8 +13,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
+
+
+# uvicorn logs each websocket request line, query string and all.
+for name in ("uvicorn.error", "uvicorn.access"):
+    logging.getLogger(name).addFilter(RedactTickets())
 
 
 async def lifespan(scope, receive, send):
