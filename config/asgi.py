@@ -17,7 +17,6 @@ from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
 
-
 # uvicorn logs each websocket request line, query string and all.
 for name in ("uvicorn.error", "uvicorn.access"):
     logging.getLogger(name).addFilter(RedactTickets())

@@ -6,6 +6,7 @@ in one process. DATABASE_URL and REDIS_URL switch to the scaled set-up.
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -215,6 +216,10 @@ PORCHLIGHT = {
 }
 if not 1 <= PORCHLIGHT["INVITE_TTL_MINUTES"] <= 24 * 60:
     raise ImproperlyConfigured("PORCHLIGHT_INVITE_TTL_MINUTES must be 1 to 1440")
+
+# Django warns on every static file that WhiteNoise serves under ASGI (a sync iterator);
+# the files are a few KB and the warning is noise in the server log.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 LOGGING = {
     "version": 1,

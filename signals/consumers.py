@@ -32,14 +32,23 @@ log = logging.getLogger(__name__)
 CLOSE_TRY_AGAIN = 1013
 
 
-def _after_param(scope) -> int | None:
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after")
+def _int_param(scope, name: str) -> int | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
     if not values:
         return None
     try:
         return int(values[0])
     except ValueError:
-        return None  # a garbled resume point: start over from a snapshot
+        return None
+
+
+def _resume_point(scope, couple_id: int) -> int | None:
+    """The seq to resume after, or None for a snapshot. A garbled `after`, or one that
+    belongs to another couple (a phone re-paired while offline), starts over."""
+    couple = _int_param(scope, "couple")
+    if couple is not None and couple != couple_id:
+        return None
+    return _int_param(scope, "after")
 
 
 @database_sync_to_async
@@ -77,7 +86,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             frames = await database_sync_to_async(services.socket_start)(
                 user=self.user,
                 couple_id=self.couple_id,
-                after=_after_param(self.scope),
+                after=_resume_point(self.scope, self.couple_id),
                 replay_max=settings.PORCHLIGHT["REPLAY_MAX_EVENTS"],
             )
         except NotPaired:
@@ -165,6 +174,9 @@ class CoupleConsumer(AsyncWebsocketConsumer):
                 await self.heartbeat()
             except DatabaseError:
                 log.warning("heartbeat skipped: database unavailable")
+            except Exception:
+                # A heartbeat that dies leaves a socket that can never heal; keep going.
+                log.exception("heartbeat failed")
 
     # Frames from the client
 

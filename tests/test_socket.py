@@ -119,6 +119,16 @@ async def test_it_resets_with_a_snapshot_when_it_cannot_replay(couple, alice, af
     await sock.disconnect()
 
 
+async def test_it_resets_when_the_resume_point_belongs_to_another_couple(couple, alice, bob):
+    await set_light(user=bob, state="red")
+    sock = await open_socket(alice, after=f"1&couple={couple.pk + 1000}")
+    assert (await frame(sock))["type"] == "snapshot"
+    await sock.disconnect()
+    sock = await open_socket(alice, after=f"1&couple={couple.pk}")
+    assert (await frame(sock))["seq"] == 2
+    await sock.disconnect()
+
+
 async def test_it_resets_with_a_snapshot_when_too_much_was_missed(couple, alice, bob, settings):
     settings.PORCHLIGHT = {**settings.PORCHLIGHT, "REPLAY_MAX_EVENTS": 2}
     for _ in range(3):
