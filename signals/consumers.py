@@ -83,7 +83,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             return await self.refuse("unavailable", CLOSE_TRY_AGAIN)
         await self.accept()
         try:
-            frames = await database_sync_to_async(services.socket_start)(
+            frames, seq = await database_sync_to_async(services.socket_start)(
                 user=self.user,
                 couple_id=self.couple_id,
                 after=_resume_point(self.scope, self.couple_id),
@@ -94,6 +94,8 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         async with self.lock:
             for frame in frames:
                 await self.send_frame(frame)
+            # Resuming up to date sends no frame, yet the socket is at the couple's seq.
+            self.last_seq = seq
         self.heartbeat_task = asyncio.create_task(self.heartbeat_loop())
 
     async def refuse(self, code: str, close_code: int, accepted: bool = False):

@@ -88,9 +88,9 @@ def couple_snapshot(*, user: User) -> dict:
         return _snapshot(couple, user)
 
 
-def socket_start(*, user: User, couple_id: int, after: int | None, replay_max: int) -> list[dict]:
-    """The frames a (re)connecting socket starts with: the events after `after` when
-    they can all be replayed, else a snapshot that resets the client."""
+def socket_start(*, user: User, couple_id: int, after: int | None, replay_max: int) -> tuple[list[dict], int]:
+    """The frames a (re)connecting socket starts with, and the seq it is then at: the
+    events after `after` when they can all be replayed, else a snapshot that resets."""
     with transaction.atomic():
         couple = couple_lock(couple_id)
         if not couple.is_active or not couple.has_active_member(user):
@@ -98,8 +98,9 @@ def socket_start(*, user: User, couple_id: int, after: int | None, replay_max: i
         if after is not None and 0 <= after <= couple.seq and couple.seq - after <= replay_max:
             events = list(Event.objects.filter(couple=couple, seq__gt=after).order_by("seq"))
             if len(events) == couple.seq - after:
-                return [e.as_frame() for e in events]
-        return [{"type": "snapshot", "seq": couple.seq, "couple": _snapshot(couple, user)}]
+                return [e.as_frame() for e in events], couple.seq
+        snapshot = {"type": "snapshot", "seq": couple.seq, "couple": _snapshot(couple, user)}
+        return [snapshot], couple.seq
 
 
 def events_between(*, couple_id: int, after: int, upto: int) -> list[dict]:

@@ -105,8 +105,12 @@ async def test_it_replays_missed_events_after_reconnect(couple, alice, bob):
     await sock.disconnect()
 
 
-async def test_it_sends_nothing_old_when_resuming_up_to_date(couple, alice):
-    sock = await open_socket(alice, after=1)
+async def test_it_sends_nothing_old_when_resuming_up_to_date(couple, alice, bob):
+    await set_light(user=bob, state="yellow")
+    sock = await open_socket(alice, after=2)
+    assert await sock.receive_nothing(timeout=0.2)
+    live, _ = await set_light(user=bob, state="red")
+    assert (await frame(sock))["seq"] == live.seq
     assert await sock.receive_nothing(timeout=0.2)
     await sock.disconnect()
 
