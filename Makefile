@@ -31,7 +31,7 @@ run: $(VENV)/.installed
 	@echo "Porchlight on http://127.0.0.1:$(PORT)/ (SQLite + in-memory channel layer)"
 	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log
 
-test: test-embedded test-scaled
+test: lint test-embedded test-scaled
 
 # The embedded default: SQLite, in-memory channel layer.
 test-embedded: $(VENV)/.installed-dev

@@ -145,7 +145,7 @@ def couple_join(*, user: User, code: str) -> Couple:
         if invite.is_expired(now):
             raise ServiceError("invite_expired", status=410)
         if user.active_couple() is not None:
-            raise ServiceError("already_paired", status=409) from None
+            raise ServiceError("already_paired", status=409)
         inviter = invite.created_by
         if inviter.active_couple() is not None:
             raise ServiceError("inviter_paired", status=409)

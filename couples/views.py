@@ -32,7 +32,7 @@ def _authenticate(request):
     serializer.is_valid(raise_exception=True)
     user = authenticate(request._request, **serializer.validated_data)
     if user is None:
-        raise services.ServiceError("bad_credentials", "That username and password do not match.", 400)
+        raise services.ServiceError("bad_credentials")
     return user
 
 

@@ -13,6 +13,7 @@ WORDS = {
     "invite_self": _("That is your own invite. Send it to your partner."),
     "inviter_paired": _("The person who made this invite is already paired."),
     "too_many_invites": _("You have enough open invites. Use one or wait for them to expire."),
+    "bad_credentials": _("That username and password do not match."),
     "op_id_reused": _("This op_id was already used for a different change."),
     "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
 }
