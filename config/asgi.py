@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP through Django, /ws/ through Channels (the channels sample layout)."""
 
+import asyncio
 import logging
 import os
+import threading
 
 from django.core.asgi import get_asgi_application
 
@@ -9,12 +11,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Set Django up before anything imports models.
 django_asgi_app = get_asgi_application()
 
+from asgiref.sync import sync_to_async  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
+from rhythms.scheduler import run as scheduler_run  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
 
 # uvicorn logs each websocket request line, query string and all.
@@ -23,13 +28,26 @@ for name in ("uvicorn.error", "uvicorn.access"):
 
 
 async def lifespan(scope, receive, send):
-    """Channels' router has no lifespan handler; answering it keeps uvicorn's start-up
-    quiet and is the hook where in-process background work starts and stops."""
+    """Channels' router has no lifespan handler. Ours answers it, and in the embedded
+    mode runs the rhythm scheduler in a thread of this process, so `make run` alone
+    fires reminders."""
+    stop = threading.Event()
+    scheduler = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if settings.PORCHLIGHT["SCHEDULER_IN_PROCESS"]:
+                # sync_to_async: the loop's publishes then run on this event loop, where
+                # the in-memory channel layer lives.
+                run_in_thread = sync_to_async(scheduler_run, thread_sensitive=False)
+                scheduler = asyncio.create_task(
+                    run_in_thread(stop, settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"])
+                )
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            stop.set()
+            if scheduler is not None:
+                await scheduler
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -213,6 +213,12 @@ PORCHLIGHT = {
     "HEARTBEAT_SECONDS": envint("PORCHLIGHT_HEARTBEAT_SECONDS", 25),
     "REPLAY_MAX_EVENTS": envint("PORCHLIGHT_REPLAY_MAX_EVENTS", 1000),
     "WS_MAX_FRAME_BYTES": envint("PORCHLIGHT_WS_MAX_FRAME_BYTES", 4096),
+    "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
+    "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
+    "FLAG_WINDOW_DAYS": 7,
+    # The scheduler inside the serving process: on by default in the embedded mode only.
+    "SCHEDULER_IN_PROCESS": envbool("PORCHLIGHT_SCHEDULER_IN_PROCESS", "false" if REDIS_URL else "true"),
+    "SCHEDULER_IDLE_SECONDS": float(envstr("PORCHLIGHT_SCHEDULER_IDLE_SECONDS", "1")),
 }
 if not 1 <= PORCHLIGHT["INVITE_TTL_MINUTES"] <= 24 * 60:
     raise ImproperlyConfigured("PORCHLIGHT_INVITE_TTL_MINUTES must be 1 to 1440")

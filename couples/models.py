@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -34,6 +35,16 @@ class Couple(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # The last seq handed out. Allocated under this row's lock, so gap-free.
     seq = models.BigIntegerField(default=0)
+    # Settings the two set together; every change is a settings.changed event.
+    flags_enabled = models.BooleanField(default=True)
+    flag_threshold = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(2), MaxValueValidator(14)]
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+
+    SETTINGS = ("timezone", "flags_enabled", "flag_threshold", "retention_months")
 
     def __str__(self) -> str:
         return f"couple {self.pk}"
@@ -54,6 +65,9 @@ class Couple(models.Model):
 
     def partner_of(self, user: User) -> User | None:
         return next((p for p in self.partners() if p.pk != user.pk), None)
+
+    def settings_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.SETTINGS}
 
 
 class Membership(models.Model):

@@ -115,6 +115,27 @@ def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, o
     return event
 
 
+def couple_settings_update(*, user: User, changes: dict) -> tuple[Couple, Event | None]:
+    """Change the couple's shared settings; both partners see a settings.changed event.
+    Call inside a transaction when something else must change with them."""
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        changed = {k: v for k, v in changes.items() if k in Couple.SETTINGS and getattr(couple, k) != v}
+        if not changed:
+            return couple, None
+        for name, value in changed.items():
+            setattr(couple, name, value)
+        couple.full_clean(exclude=["seq"])
+        couple.save(update_fields=list(changed))
+        event = event_append(
+            couple=couple,
+            kind="settings.changed",
+            actor=user,
+            data={"changed": changed, **couple.settings_dict()},
+        )
+    return couple, event
+
+
 def invite_create(*, user: User) -> Invite:
     if user.active_couple() is not None:
         raise ServiceError("already_paired", status=409)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from couples.models import Couple
+from signals.words import WORDS
 
 
 class State(models.TextChoices):
@@ -28,3 +29,28 @@ class Signal(models.Model):
 
     def as_dict(self) -> dict:
         return {"state": self.state, "note": self.note, "set_at": self.set_at.isoformat()}
+
+
+class Flag(models.Model):
+    """A gentle flag: one partner's red has come on often. About "us", never a score."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["couple", "user", "raised_at"], name="flag_recent")]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "user": self.user_id,
+            "raised_at": self.raised_at.isoformat(),
+            "dismissed_at": self.dismissed_at.isoformat() if self.dismissed_at else None,
+            "message": str(WORDS["flag_message"]),
+            "suggestion": str(WORDS["flag_suggestion"]),
+        }

@@ -1,6 +1,7 @@
 """The lights: setting one, and the couple snapshot that clients start from."""
 
 import re
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -9,9 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from couples.models import Couple, Event, User
-from couples.services import NotPaired, couple_active_locked, couple_lock, event_append, event_for_op
+from couples.services import (
+    NotPaired,
+    ServiceError,
+    couple_active_locked,
+    couple_lock,
+    couple_settings_update,
+    event_append,
+    event_for_op,
+)
 from couples.validators import validate_no_control_characters
-from signals.models import NOTE_MAX, Signal, State
+from rhythms.models import Preview
+from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
+from signals.models import NOTE_MAX, Flag, Signal, State
 from signals.words import WORDS
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -49,19 +60,103 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
         if earlier is not None:
             return earlier, False
         now = timezone.now()
+        previous = Signal.objects.filter(couple=couple, user=user).values_list("state", flat=True).first()
         Signal.objects.update_or_create(
             couple=couple, user=user, defaults={"state": state, "note": note, "set_at": now}
         )
-        data = {"user": user.pk, "state": state, "note": note, "set_at": now.isoformat()}
+        data = {
+            "user": user.pk,
+            "state": state,
+            "note": note,
+            "set_at": now.isoformat(),
+            "previous": previous,
+        }
+        # "Red came on" (not a red note edited): what gentle flags count.
+        data["red_on"] = state == State.RED and previous != State.RED
         event = event_append(couple=couple, kind="signal.changed", actor=user, data=data, op_id=op_id)
+        if data["red_on"]:
+            # In the same transaction, after the red itself: a flag never delays or hides red.
+            flag_maybe_raise(couple=couple, user=user, now=now)
     return event, True
 
 
+def flag_maybe_raise(*, couple: Couple, user: User, now) -> Event | None:
+    """Raise a gentle flag when this partner's red has come on `flag_threshold` times in
+    the last 7 days, at most once per partner per 7 days."""
+    if not couple.flags_enabled:
+        return None
+    since = now - timedelta(days=settings.PORCHLIGHT["FLAG_WINDOW_DAYS"])
+    if Flag.objects.filter(couple=couple, user=user, raised_at__gt=since).exists():
+        return None
+    reds = Event.objects.filter(
+        couple=couple, actor=user, kind="signal.changed", at__gt=since, data__red_on=True
+    ).count()
+    if reds < couple.flag_threshold:
+        return None
+    flag = Flag.objects.create(couple=couple, user=user, raised_at=now)
+    return event_append(couple=couple, kind="flag.raised", actor=None, data={"flag": flag.as_dict()})
+
+
+def flag_dismiss(*, user: User, flag_id: int) -> Event:
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        flag = Flag.objects.filter(couple=couple, pk=flag_id, dismissed_at__isnull=True).first()
+        if flag is None:
+            raise ServiceError("flag_unknown", WORDS["flag_unknown"], 404)
+        flag.dismissed_at = timezone.now()
+        flag.dismissed_by = user
+        flag.save(update_fields=["dismissed_at", "dismissed_by"])
+        return event_append(couple=couple, kind="flag.dismissed", actor=user, data={"flag": flag.pk})
+
+
+def flags_recent(*, user: User) -> list[dict]:
+    couple = user.active_couple()
+    if couple is None:
+        raise NotPaired()
+    return [f.as_dict() for f in Flag.objects.filter(couple=couple).order_by("-raised_at")[:20]]
+
+
+def couple_settings_change(*, user: User, changes: dict) -> Couple:
+    """Shared settings; a new timezone moves every reminder with it, in one transaction."""
+    with transaction.atomic():
+        couple, event = couple_settings_update(user=user, changes=changes)
+        if event is not None and "timezone" in event.data["changed"]:
+            reminders_reschedule(couple=couple, now=timezone.now())
+    return couple
+
+
+def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=None) -> bool:
+    """Should this event interrupt the recipient (a push), beyond showing in the app?
+
+    Red always gets through. While the recipient said they are unreachable (a meeting,
+    a flight), the partner's other changes wait in the app. Reminders respect each
+    person's own mutes; a reconnect nudge is for the one who made the promise.
+    """
+    now = now or timezone.now()
+    kind, data = frame["kind"], frame["data"]
+    if frame.get("actor") == recipient.pk:
+        return False
+    if kind == "signal.changed" and data["state"] == State.RED:
+        return True
+    if kind == "preview.due":
+        return data["user"] == recipient.pk
+    if kind == "reminder.fired":
+        all_muted, blocks = muted_blocks(user=recipient, couple=couple)
+        return not all_muted and data["block"]["id"] not in blocks
+    if kind in ("signal.changed", "preview.posted", "reunion", "flag.raised"):
+        live = Preview.objects.filter(couple=couple, user=recipient, cleared_at__isnull=True).first()
+        return not (live and live.is_unreachable(now))
+    return False
+
+
 def _snapshot(couple: Couple, viewer: User) -> dict:
+    now = timezone.now()
     signals = {s.user_id: s for s in Signal.objects.filter(couple=couple)}
+    previews = previews_live(couple=couple)
     partners = []
     for person in couple.partners():
         signal = signals.get(person.pk)
+        preview = previews.get(person.pk)
         partners.append(
             {
                 "id": person.pk,
@@ -69,15 +164,19 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                 "is_me": person.pk == viewer.pk,
                 "timezone": person.timezone,
                 "signal": signal.as_dict() if signal else {"state": None, "note": "", "set_at": None},
-                "preview": None,
+                "preview": preview.as_dict() if preview else None,
             }
         )
+    flag = Flag.objects.filter(couple=couple, dismissed_at__isnull=True).order_by("-raised_at").first()
     return {
         "id": couple.pk,
         "seq": couple.seq,
         "timezone": couple.timezone,
         "created_at": couple.created_at.isoformat(),
         "partners": partners,
+        "settings": couple.settings_dict(),
+        "rhythm_now": rhythm_now(couple=couple, now=now),
+        "flag": flag.as_dict() if flag else None,
     }
 
 

@@ -16,4 +16,14 @@ WORDS = {
     "too_large": _("That frame is too large."),
     "binary_unsupported": _("Binary frames are not supported."),
     "invalid": _("That change was not valid."),
+    "flag_unknown": _("There is no such flag."),
+    # Gentle flags: about "us", no counts, no blame, a suggestion and an open door.
+    "flag_message": _(
+        "Red has come on quite a few times this week. That is okay: it usually means a need "
+        "underneath is asking for more room."
+    ),
+    "flag_suggestion": _(
+        "When you are both in a green moment, you might sit together for a calm talk about "
+        "what would help, and what each of you needs to feel steady."
+    ),
 }

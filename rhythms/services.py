@@ -1,0 +1,388 @@
+"""Write functions of the rhythms app: blocks and their reminders, previews and
+reunions, and the scheduler's claim steps (DESIGN.md section 5)."""
+
+import logging
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from couples.models import Couple, Event, User
+from couples.services import (
+    ServiceError,
+    couple_active_locked,
+    couple_lock,
+    event_append,
+    event_for_op,
+)
+from couples.validators import validate_no_control_characters
+from rhythms.models import Block, Preview, Reminder, ReminderMute
+from rhythms.words import PRESETS, WORDS
+
+log = logging.getLogger(__name__)
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+# Blocks
+
+
+def _block_clean(block: Block) -> None:
+    errors = {}
+    days = block.days
+    if not isinstance(days, list) or not days or any(type(d) is not int or not 0 <= d <= 6 for d in days):
+        errors["days"] = [WORDS["bad_days"]]
+    else:
+        block.days = sorted(set(days))
+    if not isinstance(block.name, str) or not block.name.strip() or len(block.name) > 60:
+        errors["name"] = [WORDS["bad_name"]]
+    else:
+        try:
+            validate_no_control_characters(block.name)
+            block.name = block.name.strip()
+        except ValidationError as e:
+            errors["name"] = e.messages
+    if block.kind not in Block.Kind.values:
+        errors["kind"] = [WORDS["bad_kind"]]
+    if type(block.minutes) is not int or not 5 <= block.minutes <= 24 * 60:
+        errors["minutes"] = [WORDS["bad_minutes"]]
+    if block.remind_before is not None and (
+        type(block.remind_before) is not int or not 1 <= block.remind_before <= 240
+    ):
+        errors["remind_before"] = [WORDS["bad_remind_before"]]
+    if errors:
+        raise ValidationError(errors)
+    if block.enabled:
+        others = Block.objects.filter(couple_id=block.couple_id, enabled=True).exclude(pk=block.pk)
+        for other in others:
+            if block.overlaps(other):
+                raise ValidationError({"days": [str(WORDS["overlap"]).format(name=other.name)]})
+
+
+def parse_start(value) -> time:
+    if isinstance(value, time):
+        return value
+    match = HHMM.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValidationError({"start": [WORDS["bad_start"]]})
+    return time(int(match[1]), int(match[2]))
+
+
+def reminders_sync(*, block: Block, now: datetime) -> None:
+    """Make the block's reminder rows match it, each with its next time to fire."""
+    tz = ZoneInfo(block.couple.timezone)
+    for kind in Reminder.Kind.values:
+        reminder, _ = Reminder.objects.get_or_create(block=block, kind=kind)
+        reminder.block = block
+        reminder.next_fire_at = reminder.next_after(now, tz)
+        reminder.failures, reminder.last_error = 0, ""
+        reminder.save(update_fields=["next_fire_at", "failures", "last_error"])
+
+
+def reminders_reschedule(*, couple: Couple, now: datetime) -> None:
+    """After a timezone change: every block's reminders again, from now."""
+    for block in Block.objects.filter(couple=couple).select_related("couple"):
+        reminders_sync(block=block, now=now)
+
+
+def _rhythm_changed(couple, user, action: str, block: Block, block_id: int) -> Event:
+    data = {"action": action, "block": {**block.as_dict(), "id": block_id}}
+    return event_append(couple=couple, kind="rhythm.changed", actor=user, data=data)
+
+
+def block_create(*, user: User, fields: dict) -> tuple[Block, Event]:
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        block = Block(couple=couple, created_by=user, **fields)
+        block.start = parse_start(block.start)
+        _block_clean(block)
+        block.save()
+        reminders_sync(block=block, now=timezone.now())
+        event = _rhythm_changed(couple, user, "created", block, block.pk)
+    return block, event
+
+
+def _block_of(couple: Couple, block_id) -> Block:
+    block = Block.objects.filter(couple=couple, pk=block_id).select_related("couple").first()
+    if block is None:
+        raise ServiceError("block_unknown", WORDS["block_unknown"], 404)
+    return block
+
+
+def block_update(*, user: User, block_id: int, changes: dict) -> tuple[Block, Event | None]:
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        block = _block_of(couple, block_id)
+        before = block.as_dict()
+        for name, value in changes.items():
+            setattr(block, name, value)
+        block.start = parse_start(block.start)
+        _block_clean(block)
+        if block.as_dict() == before:
+            return block, None
+        block.updated_at = timezone.now()
+        block.save()
+        reminders_sync(block=block, now=timezone.now())
+        event = _rhythm_changed(couple, user, "updated", block, block.pk)
+    return block, event
+
+
+def block_delete(*, user: User, block_id: int) -> Event:
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        block = _block_of(couple, block_id)
+        pk = block.pk
+        block.delete()
+        return _rhythm_changed(couple, user, "deleted", block, pk)
+
+
+def block_mute(*, user: User, block_id: int | None, muted: bool) -> None:
+    """Mute reminders for this person only (one block, or all with block_id=None).
+    Nobody else sees it: it changes no shared state and writes no event."""
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        block = _block_of(couple, block_id) if block_id is not None else None
+        mutes = ReminderMute.objects.filter(user=user, couple=couple, block=block)
+        if muted and not mutes.exists():
+            ReminderMute.objects.create(user=user, couple=couple, block=block)
+        elif not muted:
+            mutes.delete()
+
+
+def muted_blocks(*, user: User, couple: Couple) -> tuple[bool, set[int]]:
+    """(all muted, ids of muted blocks) for this person."""
+    rows = list(ReminderMute.objects.filter(user=user, couple=couple).values_list("block_id", flat=True))
+    return None in rows, {r for r in rows if r is not None}
+
+
+def occurrence_dict(block: Block, starts_at: datetime, tz: ZoneInfo) -> dict:
+    ends_at = starts_at + timedelta(minutes=block.minutes)
+    return {
+        "block": block.as_dict(),
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "local_start": starts_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+        "local_end": ends_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+
+def rhythm_upcoming(*, couple: Couple, start: date, days: int) -> list[dict]:
+    """The couple's block occurrences from local midnight of `start` for `days` days."""
+    tz = ZoneInfo(couple.timezone)
+    begin = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(start + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
+    found = [
+        (at, block)
+        for block in Block.objects.filter(couple=couple, enabled=True)
+        for at in block.occurrences(begin, end, tz)
+    ]
+    return [occurrence_dict(block, at, tz) for at, block in sorted(found, key=lambda pair: pair[0])]
+
+
+def rhythm_now(*, couple: Couple, now: datetime) -> dict | None:
+    """The block under way now ("Now: autonomy time until 21:00"), if any."""
+    tz = ZoneInfo(couple.timezone)
+    for block in Block.objects.filter(couple=couple, enabled=True):
+        for at in block.occurrences(now - timedelta(minutes=block.minutes), now + timedelta(seconds=1), tz):
+            if at <= now < at + timedelta(minutes=block.minutes):
+                return occurrence_dict(block, at, tz)
+    return None
+
+
+# Previews and reunions
+
+
+def _when(value: datetime | None, field: str, now: datetime, errors: dict) -> datetime | None:
+    if value is None:
+        return None
+    max_days = settings.PORCHLIGHT["PREVIEW_MAX_DAYS"]
+    if value <= now:
+        errors[field] = [WORDS["when_past"]]
+    elif value > now + timedelta(days=max_days):
+        errors[field] = [str(WORDS["when_too_far"]).format(days=max_days)]
+    return value
+
+
+def _preview_message(message: str | None, preset: str | None, errors: dict) -> str:
+    if preset:
+        if preset not in PRESETS:
+            errors["preset"] = [WORDS["preset_unknown"]]
+            return ""
+        message = message or str(PRESETS[preset])
+    message = (message or "").strip()
+    if not message:
+        errors["message"] = [WORDS["message_required"]]
+    elif len(message) > 280:
+        errors["message"] = [WORDS["message_too_long"]]
+    else:
+        try:
+            validate_no_control_characters(message)
+        except ValidationError as e:
+            errors["message"] = e.messages
+    return message
+
+
+def _preview_live(couple: Couple, user: User) -> Preview | None:
+    return Preview.objects.filter(couple=couple, user=user, cleared_at__isnull=True).first()
+
+
+def preview_post(
+    *,
+    user: User,
+    message: str | None = None,
+    preset: str | None = None,
+    expected_at: datetime | None = None,
+    unreachable_until: datetime | None = None,
+    op_id: str | None = None,
+) -> tuple[Event, bool]:
+    """Post a next-connection preview; it replaces the author's earlier one."""
+    now = timezone.now()
+    errors: dict = {}
+    message = _preview_message(message, preset, errors)
+    expected_at = _when(expected_at, "expected_at", now, errors)
+    unreachable_until = _when(unreachable_until, "unreachable_until", now, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        earlier = event_for_op(user=user, op_id=op_id, kind="preview.posted")
+        if earlier is not None:
+            return earlier, False
+        Preview.objects.filter(couple=couple, user=user, cleared_at__isnull=True).update(
+            cleared_at=now, nudge_at=None
+        )
+        preview = Preview.objects.create(
+            couple=couple,
+            user=user,
+            message=message,
+            expected_at=expected_at,
+            unreachable_until=unreachable_until,
+            created_at=now,
+            nudge_at=expected_at,
+        )
+        data = {"user": user.pk, "preview": preview.as_dict()}
+        event = event_append(couple=couple, kind="preview.posted", actor=user, data=data, op_id=op_id)
+    return event, True
+
+
+def preview_clear(*, user: User) -> Event:
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        preview = _preview_live(couple, user)
+        if preview is None:
+            raise ServiceError("no_preview", WORDS["no_preview"], 404)
+        Preview.objects.filter(pk=preview.pk).update(cleared_at=timezone.now(), nudge_at=None)
+        data = {"user": user.pk, "preview": preview.pk}
+        return event_append(couple=couple, kind="preview.cleared", actor=user, data=data)
+
+
+def reunion(*, user: User, op_id: str | None = None) -> tuple[Event, bool]:
+    """ "I'm back": ends the author's preview (if any) and tells the partner at once."""
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        earlier = event_for_op(user=user, op_id=op_id, kind="reunion")
+        if earlier is not None:
+            return earlier, False
+        preview = _preview_live(couple, user)
+        if preview is not None:
+            Preview.objects.filter(pk=preview.pk).update(cleared_at=timezone.now(), nudge_at=None)
+        data = {"user": user.pk, "preview": preview.pk if preview else None}
+        event = event_append(couple=couple, kind="reunion", actor=user, data=data, op_id=op_id)
+    return event, True
+
+
+def previews_live(*, couple: Couple) -> dict[int, Preview]:
+    return {p.user_id: p for p in Preview.objects.filter(couple=couple, cleared_at__isnull=True)}
+
+
+# The scheduler's steps: each handles at most one due row and says whether it found one.
+
+
+def _late_limit() -> timedelta:
+    return timedelta(minutes=settings.PORCHLIGHT["REMINDER_LATE_MINUTES"])
+
+
+def reminder_fire_next(now: datetime) -> bool:
+    due = (
+        Reminder.objects.filter(next_fire_at__lte=now)
+        .order_by("next_fire_at")
+        .values_list("pk", "next_fire_at", "block__couple_id")[:1]
+    )
+    if not due:
+        return False
+    pk, fire_at, couple_id = due[0]
+    try:
+        with transaction.atomic():
+            # Couple first, then the reminder: the same lock order as block edits.
+            couple = couple_lock(couple_id)
+            reminder = Reminder.objects.select_related("block").get(pk=pk)
+            tz = ZoneInfo(couple.timezone)
+            # From the later of the two: a scheduler that was down does not replay a storm.
+            following = reminder.next_after(max(now, fire_at), tz) if couple.is_active else None
+            claimed = Reminder.objects.filter(pk=pk, next_fire_at=fire_at).update(
+                next_fire_at=following, failures=0, last_error=""
+            )
+            if claimed != 1 or not couple.is_active:
+                return True
+            if now - fire_at > _late_limit():
+                Reminder.objects.filter(pk=pk).update(last_missed_at=fire_at)
+                log.info("reminder %s missed: %s late", pk, now - fire_at)
+                return True
+            block = reminder.block
+            starts_at = fire_at + reminder.offset()
+            data = {**occurrence_dict(block, starts_at, tz), "reminder": reminder.kind}
+            data["minutes_before"] = block.remind_before if reminder.kind == Reminder.Kind.BEFORE else 0
+            event_append(couple=couple, kind="reminder.fired", actor=None, data=data)
+    except Exception as e:
+        rows = Reminder.objects.filter(pk=pk, next_fire_at=fire_at)
+        retry_at = now + timedelta(minutes=5)
+        _step_failed(
+            rows,
+            e,
+            "reminder",
+            pk,
+            next_fire_at=retry_at,
+            failures=F("failures") + 1,
+            last_error=repr(e)[:200],
+        )
+    return True
+
+
+def preview_nudge_next(now: datetime) -> bool:
+    due = (
+        Preview.objects.filter(nudge_at__lte=now)
+        .order_by("nudge_at")
+        .values_list("pk", "nudge_at", "couple_id", "user_id")[:1]
+    )
+    if not due:
+        return False
+    pk, nudge_at, couple_id, user_id = due[0]
+    try:
+        with transaction.atomic():
+            couple = couple_lock(couple_id)
+            claimed = Preview.objects.filter(pk=pk, nudge_at=nudge_at, cleared_at__isnull=True).update(
+                nudge_at=None
+            )
+            if claimed != 1 or not couple.is_active or now - nudge_at > timedelta(days=1):
+                return True
+            data = {"user": user_id, "preview": pk, "message": str(WORDS["nudge"])}
+            event_append(couple=couple, kind="preview.due", actor=None, data=data)
+    except Exception as e:
+        rows = Preview.objects.filter(pk=pk, nudge_at=nudge_at)
+        _step_failed(rows, e, "preview", pk, nudge_at=now + timedelta(minutes=5))
+    return True
+
+
+def _step_failed(rows, error: Exception, what: str, pk: int, **mark) -> None:
+    """Mark a row that raised and step past it for a while: one bad row must not stall
+    the loop, nor be retried in a tight loop."""
+    log.error("scheduler: %s %s failed: %s", what, pk, type(error).__name__, exc_info=error)
+    try:
+        rows.update(**mark)
+    except Exception:
+        log.exception("scheduler: could not mark %s %s", what, pk)
