@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from couples import pages
 from couples import views as couples_views
+from rhythms import views as rhythms_views
 from signals import views as signals_views
 
 api = [
@@ -15,7 +16,18 @@ api = [
     path("couple/", signals_views.CoupleView.as_view(), name="api-couple"),
     path("couple/invite/", couples_views.InviteView.as_view(), name="api-invite"),
     path("couple/join/", signals_views.JoinView.as_view(), name="api-join"),
+    path("couple/settings/", signals_views.SettingsView.as_view(), name="api-settings"),
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
+    path("flags/", signals_views.FlagsView.as_view(), name="api-flags"),
+    path("flags/<int:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),
+    path("previews/", rhythms_views.PreviewsView.as_view(), name="api-previews"),
+    path("previews/presets/", rhythms_views.PresetsView.as_view(), name="api-presets"),
+    path("reunion/", rhythms_views.ReunionView.as_view(), name="api-reunion"),
+    path("rhythm/blocks/", rhythms_views.BlocksView.as_view(), name="api-blocks"),
+    path("rhythm/blocks/<int:pk>/", rhythms_views.BlockView.as_view(), name="api-block"),
+    path("rhythm/blocks/<int:pk>/mute/", rhythms_views.BlockMuteView.as_view(), name="api-block-mute"),
+    path("rhythm/mute/", rhythms_views.BlockMuteView.as_view(), name="api-mute-all"),
+    path("rhythm/upcoming/", rhythms_views.UpcomingView.as_view(), name="api-upcoming"),
     path("ws-ticket/", couples_views.WsTicketView.as_view(), name="api-ws-ticket"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

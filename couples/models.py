@@ -141,15 +141,19 @@ class Event(models.Model):
             ),
         ]
 
-    def as_frame(self) -> dict:
+    def as_body(self) -> dict:
+        """The event as REST answers it."""
         return {
-            "type": "event",
             "seq": self.seq,
             "kind": self.kind,
             "actor": self.actor_id,
             "at": self.at.isoformat(),
             "data": self.data,
         }
+
+    def as_frame(self) -> dict:
+        """The event as the websocket sends it."""
+        return {"type": "event", **self.as_body()}
 
 
 class WsTicket(models.Model):

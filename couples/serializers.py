@@ -81,6 +81,14 @@ class TicketSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField()
 
 
+class EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+    data = serializers.DictField()
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every refusal: a stable code for programs, a kind sentence for people."""
 

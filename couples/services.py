@@ -6,12 +6,14 @@ it changes; the channel layer is rung only after commit (DESIGN.md section 2).
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -93,10 +95,15 @@ def couple_active_locked(*, user: User) -> Couple:
     return couple
 
 
+OP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
 def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
     """The event an earlier try of this op made, if any. Call with the couple locked."""
-    if not op_id:
+    if op_id is None:
         return None
+    if not isinstance(op_id, str) or not OP_ID.match(op_id):
+        raise ValidationError({"op_id": [WORDS["bad_op_id"]]})
     event = Event.objects.filter(actor=user, op_id=op_id).first()
     if event is not None and event.kind != kind:
         raise ServiceError("op_id_reused", status=409)

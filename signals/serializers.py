@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from couples.validators import validate_timezone
 from signals.models import NOTE_MAX, State
 
 
@@ -7,14 +8,6 @@ class SignalSetSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices)
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
     op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
-
-
-class EventSerializer(serializers.Serializer):
-    seq = serializers.IntegerField()
-    kind = serializers.CharField()
-    actor = serializers.IntegerField(allow_null=True)
-    at = serializers.DateTimeField()
-    data = serializers.DictField()
 
 
 class SignalStateSerializer(serializers.Serializer):
@@ -40,3 +33,24 @@ class CoupleSerializer(serializers.Serializer):
     timezone = serializers.CharField()
     created_at = serializers.DateTimeField()
     partners = PartnerSerializer(many=True)
+    settings = serializers.DictField()
+    rhythm_now = serializers.DictField(allow_null=True, help_text="the block under way now, if any")
+    flag = serializers.DictField(allow_null=True, help_text="the latest gentle flag not dismissed")
+
+
+class SettingsSerializer(serializers.Serializer):
+    timezone = serializers.CharField(max_length=64, validators=[validate_timezone])
+    flags_enabled = serializers.BooleanField()
+    flag_threshold = serializers.IntegerField(min_value=2, max_value=14, help_text="reds in 7 days")
+    retention_months = serializers.IntegerField(
+        min_value=1, max_value=120, allow_null=True, help_text="null keeps everything"
+    )
+
+
+class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField()
+    raised_at = serializers.DateTimeField()
+    dismissed_at = serializers.DateTimeField(allow_null=True)
+    message = serializers.CharField()
+    suggestion = serializers.CharField()

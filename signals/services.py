@@ -1,6 +1,5 @@
 """The lights: setting one, and the couple snapshot that clients start from."""
 
-import re
 from datetime import timedelta
 from importlib import import_module
 
@@ -26,10 +25,9 @@ from signals.models import NOTE_MAX, Flag, Signal, State
 from signals.words import WORDS
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
-OP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-def signal_validate(*, state, note, op_id) -> str:
+def signal_validate(*, state, note) -> str:
     errors = {}
     if state not in State.values:
         errors["state"] = [WORDS["bad_state"]]
@@ -44,8 +42,6 @@ def signal_validate(*, state, note, op_id) -> str:
                 validate_no_control_characters(note)
             except ValidationError as e:
                 errors["note"] = e.messages
-    if op_id is not None and (not isinstance(op_id, str) or not OP_ID.match(op_id)):
-        errors["op_id"] = [WORDS["bad_op_id"]]
     if errors:
         raise ValidationError(errors)
     return note
@@ -53,7 +49,7 @@ def signal_validate(*, state, note, op_id) -> str:
 
 def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = None) -> tuple[Event, bool]:
     """Set the user's light. Returns the event and whether it is new (False: a retry)."""
-    note = signal_validate(state=state, note=note, op_id=op_id)
+    note = signal_validate(state=state, note=note)
     with transaction.atomic():
         couple = couple_active_locked(user=user)
         earlier = event_for_op(user=user, op_id=op_id, kind="signal.changed")

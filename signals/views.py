@@ -7,15 +7,9 @@ from rest_framework.views import APIView
 
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle
-from couples.serializers import JoinSerializer, errors
+from couples.serializers import EventSerializer, JoinSerializer, errors
 from signals import services
-from signals.serializers import CoupleSerializer, EventSerializer, SignalSetSerializer
-
-
-def _event_body(event) -> dict:
-    frame = event.as_frame()
-    del frame["type"]
-    return frame
+from signals.serializers import CoupleSerializer, FlagSerializer, SettingsSerializer, SignalSetSerializer
 
 
 class CoupleView(APIView):
@@ -52,4 +46,35 @@ class SignalView(APIView):
         serializer = SignalSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event, created = services.signal_set(user=request.user, **serializer.validated_data)
-        return Response(_event_body(event), status=201 if created else 200)
+        return Response(event.as_body(), status=201 if created else 200)
+
+
+class SettingsView(APIView):
+    @extend_schema(responses={200: SettingsSerializer, **errors(401, 404)})
+    def get(self, request):
+        couple = request.user.active_couple()
+        if couple is None:
+            raise couples_services.NotPaired()
+        return Response(couple.settings_dict())
+
+    @extend_schema(
+        request=SettingsSerializer(partial=True), responses={200: SettingsSerializer, **errors(400, 401, 404)}
+    )
+    def patch(self, request):
+        serializer = SettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        couple = services.couple_settings_change(user=request.user, changes=serializer.validated_data)
+        return Response(couple.settings_dict())
+
+
+class FlagsView(APIView):
+    @extend_schema(responses={200: FlagSerializer(many=True), **errors(401, 404)})
+    def get(self, request):
+        return Response(services.flags_recent(user=request.user))
+
+
+class FlagDismissView(APIView):
+    @extend_schema(request=None, responses={201: EventSerializer, **errors(401, 404)})
+    def post(self, request, pk: int):
+        event = services.flag_dismiss(user=request.user, flag_id=pk)
+        return Response(event.as_body(), status=status.HTTP_201_CREATED)

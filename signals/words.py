@@ -8,7 +8,6 @@ WORDS = {
     **COUPLES_WORDS,
     "bad_state": _("A light is green, yellow or red."),
     "note_too_long": _("Please keep the note to 280 characters."),
-    "bad_op_id": _("op_id is up to 64 letters, digits, '-', '_', ':' or '.'."),
     "unauthorized": _("Please log in again."),
     "bad_json": _("That frame was not JSON."),
     "bad_frame": _("A frame is a JSON object with a type."),

@@ -1,0 +1,53 @@
+from rest_framework import serializers
+
+from rhythms.models import Block
+from rhythms.words import PRESETS
+
+
+class BlockSerializer(serializers.Serializer):
+    """Shape and types only; the rules (days, overlap, ranges) live in the services."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=Block.Kind.choices)
+    name = serializers.CharField(max_length=60)
+    days = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), max_length=7)
+    start = serializers.RegexField(r"^([01]\d|2[0-3]):[0-5]\d$", help_text="HH:MM, the couple's local time")
+    minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    remind_before = serializers.IntegerField(min_value=1, max_value=240, required=False, allow_null=True)
+    enabled = serializers.BooleanField(required=False, default=True)
+    muted = serializers.BooleanField(read_only=True, help_text="Reminders muted for me (only)")
+
+
+class MuteSerializer(serializers.Serializer):
+    muted = serializers.BooleanField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=280, required=False, allow_blank=True)
+    preset = serializers.ChoiceField(choices=list(PRESETS), required=False)
+    expected_at = serializers.DateTimeField(required=False, allow_null=True)
+    unreachable_until = serializers.DateTimeField(required=False, allow_null=True)
+    op_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class ReunionSerializer(serializers.Serializer):
+    op_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class PresetSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    message = serializers.CharField()
+
+
+class UpcomingQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword: the view maps it.
+    days = serializers.IntegerField(min_value=1, max_value=31, required=False, default=7)
+    date = serializers.DateField(required=False, allow_null=True)
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    block = BlockSerializer()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    local_start = serializers.CharField()
+    local_end = serializers.CharField()
