@@ -23,9 +23,10 @@ def step(now=None) -> bool:
     return fired or nudged
 
 
-def run(stop: threading.Event, idle_seconds: float, exit_when_idle: bool = False) -> None:
+def run(stop: threading.Event, idle_seconds: float, exit_when_idle: bool = False) -> int:
     """Loop until `stop` is set; it is checked between rows, so a stop never cuts a
-    claim in half."""
+    claim in half. Returns how many busy steps it made."""
+    steps = 0
     try:
         while not stop.is_set():
             close_old_connections()
@@ -35,9 +36,11 @@ def run(stop: threading.Event, idle_seconds: float, exit_when_idle: bool = False
                 log.warning("scheduler: database unavailable, waiting")
                 connection.close()
                 busy = False
+            steps += busy
             if not busy:
                 if exit_when_idle:
-                    return
+                    return steps
                 stop.wait(idle_seconds)
+        return steps
     finally:
         connection.close()

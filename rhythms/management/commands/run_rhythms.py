@@ -22,5 +22,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         self.stdout.write("run_rhythms: started")
-        run(stop, settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"], exit_when_idle=exit_when_idle)
-        self.stdout.write("run_rhythms: stopped")
+        steps = run(stop, settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"], exit_when_idle=exit_when_idle)
+        self.stdout.write(f"run_rhythms: stopped after {steps} busy steps")
