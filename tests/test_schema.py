@@ -12,6 +12,14 @@ CONTRACT = {
     "/api/couple/": ["get", "delete"],
     "/api/signal/": ["post"],
     "/api/ws-ticket/": ["post"],
+    "/api/previews/": ["post", "delete"],
+    "/api/reunion/": ["post"],
+    "/api/couple/settings/": ["get", "patch"],
+    "/api/rhythm/blocks/": ["get", "post"],
+    "/api/rhythm/blocks/{id}/": ["get", "patch", "delete"],
+    "/api/rhythm/blocks/{id}/mute/": ["put"],
+    "/api/rhythm/upcoming/": ["get"],
+    "/api/flags/{id}/dismiss/": ["post"],
 }
 
 

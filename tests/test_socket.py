@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from config.asgi import application
 from couples import services as couples_services
 from couples.models import Event
+from rhythms.services import preview_post, reunion
 from signals import services
 from tests.conftest import make_user, pair
 from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
@@ -320,3 +321,15 @@ async def test_it_serves_many_sockets_of_one_person(couple, alice, bob):
     assert {r["seq"] for r in results} == {event.seq}
     for sock in socks:
         await sock.disconnect()
+
+
+async def test_it_carries_previews_and_reunions_live(couple, alice, bob):
+    sock = await open_socket(bob)
+    await frame(sock)
+    await database_sync_to_async(preview_post)(user=alice, message="Out with friends, back around 10")
+    posted = await frame(sock)
+    assert posted["kind"] == "preview.posted" and posted["data"]["preview"]["message"].startswith("Out with")
+    await database_sync_to_async(reunion)(user=alice)
+    back = await frame(sock)
+    assert back["kind"] == "reunion" and back["data"]["preview"] == posted["data"]["preview"]["id"]
+    await sock.disconnect()
