@@ -75,3 +75,17 @@ def client_for(user: User | None) -> APIClient:
 @pytest.fixture
 def anon():
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Threads that served async tests (asgiref's executors) keep their own PostgreSQL
+    connections; end them before the test database is dropped."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
