@@ -22,3 +22,17 @@ def validate_no_control_characters(value: str) -> None:
     # note and can hide text from the partner or break a log line.
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise ValidationError(WORDS["control_characters"], code="control_characters")
+
+
+def clean_short_text(value, *, max_length: int, required_message=None) -> str:
+    """A note, a message, a name: trimmed, short, no control characters.
+    Raises ValidationError with a kind message; returns the trimmed text."""
+    if not isinstance(value, str):
+        raise ValidationError(WORDS["not_text"], code="not_text")
+    value = value.strip()
+    if not value and required_message is not None:
+        raise ValidationError(required_message, code="required")
+    if len(value) > max_length:
+        raise ValidationError(str(WORDS["too_long"]).format(n=max_length), code="too_long")
+    validate_no_control_characters(value)
+    return value

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 WORDS = {
     "bad_timezone": _("That is not a time zone we know. Try one like Europe/Berlin."),
     "control_characters": _("Please leave out control characters."),
+    "not_text": _("This should be text."),
+    "too_long": _("Please keep it to {n} characters."),
     "already_paired": _("You are already paired. Unpair first to pair with someone else."),
     "not_paired": _("You are not paired with anyone yet."),
     "invite_unknown": _("That code does not match an open invite. Check it and try again."),

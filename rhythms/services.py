@@ -20,7 +20,7 @@ from couples.services import (
     event_append,
     event_for_op,
 )
-from couples.validators import validate_no_control_characters
+from couples.validators import clean_short_text
 from rhythms.models import Block, Preview, Reminder, ReminderMute
 from rhythms.words import PRESETS, WORDS
 
@@ -39,14 +39,10 @@ def _block_clean(block: Block) -> None:
         errors["days"] = [WORDS["bad_days"]]
     else:
         block.days = sorted(set(days))
-    if not isinstance(block.name, str) or not block.name.strip() or len(block.name) > 60:
-        errors["name"] = [WORDS["bad_name"]]
-    else:
-        try:
-            validate_no_control_characters(block.name)
-            block.name = block.name.strip()
-        except ValidationError as e:
-            errors["name"] = e.messages
+    try:
+        block.name = clean_short_text(block.name, max_length=60, required_message=WORDS["bad_name"])
+    except ValidationError as e:
+        errors["name"] = e.messages
     if block.kind not in Block.Kind.values:
         errors["kind"] = [WORDS["bad_kind"]]
     if type(block.minutes) is not int or not 5 <= block.minutes <= 24 * 60:
@@ -214,17 +210,11 @@ def _preview_message(message: str | None, preset: str | None, errors: dict) -> s
             errors["preset"] = [WORDS["preset_unknown"]]
             return ""
         message = message or str(PRESETS[preset])
-    message = (message or "").strip()
-    if not message:
-        errors["message"] = [WORDS["message_required"]]
-    elif len(message) > 280:
-        errors["message"] = [WORDS["message_too_long"]]
-    else:
-        try:
-            validate_no_control_characters(message)
-        except ValidationError as e:
-            errors["message"] = e.messages
-    return message
+    try:
+        return clean_short_text(message or "", max_length=280, required_message=WORDS["message_required"])
+    except ValidationError as e:
+        errors["message"] = e.messages
+        return ""
 
 
 def _preview_live(couple: Couple, user: User) -> Preview | None:

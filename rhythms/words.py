@@ -12,7 +12,6 @@ WORDS = {
     "overlap": _("This block overlaps “{name}”. Move one of them, or turn one off."),
     "block_unknown": _("There is no such block in your rhythm."),
     "message_required": _("Write a few words, or pick a preset."),
-    "message_too_long": _("Please keep it to 280 characters."),
     "preset_unknown": _("There is no such preset."),
     "when_past": _("Pick a time in the future."),
     "when_too_far": _("Pick a time within the next {days} days."),

@@ -18,7 +18,7 @@ from couples.services import (
     event_append,
     event_for_op,
 )
-from couples.validators import validate_no_control_characters
+from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
 from signals.models import NOTE_MAX, Flag, Signal, State
@@ -31,17 +31,10 @@ def signal_validate(*, state, note) -> str:
     errors = {}
     if state not in State.values:
         errors["state"] = [WORDS["bad_state"]]
-    if not isinstance(note, str):
-        errors["note"] = [WORDS["invalid"]]
-    else:
-        note = note.strip()
-        if len(note) > NOTE_MAX:
-            errors["note"] = [WORDS["note_too_long"]]
-        else:
-            try:
-                validate_no_control_characters(note)
-            except ValidationError as e:
-                errors["note"] = e.messages
+    try:
+        note = clean_short_text(note, max_length=NOTE_MAX)
+    except ValidationError as e:
+        errors["note"] = e.messages
     if errors:
         raise ValidationError(errors)
     return note

@@ -7,7 +7,6 @@ from couples.words import WORDS as COUPLES_WORDS
 WORDS = {
     **COUPLES_WORDS,
     "bad_state": _("A light is green, yellow or red."),
-    "note_too_long": _("Please keep the note to 280 characters."),
     "unauthorized": _("Please log in again."),
     "bad_json": _("That frame was not JSON."),
     "bad_frame": _("A frame is a JSON object with a type."),
