@@ -19,6 +19,7 @@ from django.conf import settings  # noqa: E402
 
 from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
+from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
 from rhythms.scheduler import run as scheduler_run  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
 
@@ -29,25 +30,24 @@ for name in ("uvicorn.error", "uvicorn.access"):
 
 async def lifespan(scope, receive, send):
     """Channels' router has no lifespan handler. Ours answers it, and in the embedded
-    mode runs the rhythm scheduler in a thread of this process, so `make run` alone
-    fires reminders."""
+    mode runs the background loops (reminders, nudges, push) in threads of this process,
+    so `make run` alone fires reminders."""
     stop = threading.Event()
-    scheduler = None
+    running = []
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             if settings.PORCHLIGHT["SCHEDULER_IN_PROCESS"]:
-                # sync_to_async: the loop's publishes then run on this event loop, where
-                # the in-memory channel layer lives.
-                run_in_thread = sync_to_async(scheduler_run, thread_sensitive=False)
-                scheduler = asyncio.create_task(
-                    run_in_thread(stop, settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"])
-                )
+                idle = settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"]
+                for steps in scheduler_loops().values():
+                    # sync_to_async: the loop's publishes then run on this event loop,
+                    # where the in-memory channel layer lives.
+                    in_thread = sync_to_async(scheduler_run, thread_sensitive=False)
+                    running.append(asyncio.create_task(in_thread(stop, idle, steps=steps)))
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             stop.set()
-            if scheduler is not None:
-                await scheduler
+            await asyncio.gather(*running)
             await send({"type": "lifespan.shutdown.complete"})
             return
 

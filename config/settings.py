@@ -219,6 +219,19 @@ PORCHLIGHT = {
     # The scheduler inside the serving process: on by default in the embedded mode only.
     "SCHEDULER_IN_PROCESS": envbool("PORCHLIGHT_SCHEDULER_IN_PROCESS", "false" if REDIS_URL else "true"),
     "SCHEDULER_IDLE_SECONDS": float(envstr("PORCHLIGHT_SCHEDULER_IDLE_SECONDS", "1")),
+    # The background loops and their steps, each loop in a thread of its own, so that a
+    # slow push service never holds up a reminder.
+    "LOOPS": {
+        "rhythms": ["rhythms.scheduler.step", "signals.push.push_dispatch_next"],
+        "push": ["signals.push.push_send_next"],
+    },
+    "PUSH_TIMEOUT_SECONDS": envint("PORCHLIGHT_PUSH_TIMEOUT_SECONDS", 10),
+    "PUSH_MAX_ATTEMPTS": envint("PORCHLIGHT_PUSH_MAX_ATTEMPTS", 5),
+    "PUSH_MAX_AGE_MINUTES": envint("PORCHLIGHT_PUSH_MAX_AGE_MINUTES", 30),
+    # Tests deliver to a push endpoint on 127.0.0.1 over plain HTTP; production never.
+    "PUSH_ALLOW_LOCAL": envbool("PORCHLIGHT_PUSH_ALLOW_LOCAL"),
+    "VAPID_PRIVATE_KEY": envstr("VAPID_PRIVATE_KEY"),
+    "VAPID_CONTACT": envstr("PORCHLIGHT_VAPID_CONTACT", "mailto:porchlight@localhost"),
 }
 if not 1 <= PORCHLIGHT["INVITE_TTL_MINUTES"] <= 24 * 60:
     raise ImproperlyConfigured("PORCHLIGHT_INVITE_TTL_MINUTES must be 1 to 1440")

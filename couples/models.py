@@ -35,6 +35,8 @@ class Couple(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # The last seq handed out. Allocated under this row's lock, so gap-free.
     seq = models.BigIntegerField(default=0)
+    # The last seq the push dispatcher has looked at (signals.push).
+    push_seq = models.BigIntegerField(default=0)
     # Settings the two set together; every change is a settings.changed event.
     flags_enabled = models.BooleanField(default=True)
     flag_threshold = models.PositiveSmallIntegerField(
@@ -45,6 +47,12 @@ class Couple(models.Model):
     )
 
     SETTINGS = ("timezone", "flags_enabled", "flag_threshold", "retention_months")
+
+    class Meta:
+        indexes = [
+            # The push dispatcher's query: couples with events it has not looked at.
+            models.Index(fields=["id"], name="couple_push_pending", condition=Q(seq__gt=models.F("push_seq")))
+        ]
 
     def __str__(self) -> str:
         return f"couple {self.pk}"
@@ -164,3 +172,22 @@ class WsTicket(models.Model):
     # Which login made it ("s:<session>" or "t:<token>"), so logout closes its sockets.
     auth_key = models.CharField(max_length=80)
     expires_at = models.DateTimeField(db_index=True)
+
+
+class PushDevice(models.Model):
+    """A browser's Web Push subscription: one per device, owned by one person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="push_devices")
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    label = models.CharField(max_length=80, blank=True)
+    # Off by default: a note or preview text goes to a push service only if asked.
+    include_text = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+    def as_dict(self) -> dict:
+        return {"id": self.pk, "label": self.label, "include_text": self.include_text}

@@ -54,3 +54,18 @@ class Flag(models.Model):
             "message": str(WORDS["flag_message"]),
             "suggestion": str(WORDS["flag_suggestion"]),
         }
+
+
+class PushJob(models.Model):
+    """One notification for one device, waiting to be sent (with retries) by the loop."""
+
+    device = models.ForeignKey("couples.PushDevice", models.CASCADE, related_name="jobs")
+    event = models.ForeignKey("couples.Event", models.CASCADE, related_name="+")
+    payload = models.JSONField()
+    urgency = models.CharField(max_length=8, default="normal")
+    next_try_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_try_at"], name="pushjob_due")]
+        constraints = [models.UniqueConstraint(fields=["device", "event"], name="one_push_per_device_event")]

@@ -15,6 +15,17 @@ WORDS = {
     "binary_unsupported": _("Binary frames are not supported."),
     "invalid": _("That change was not valid."),
     "flag_unknown": _("There is no such flag."),
+    "device_unknown": _("There is no such device."),
+    "bad_endpoint": _("That is not a push service address we can use."),
+    "bad_keys": _("The subscription keys are not valid."),
+    # Push notifications: no note or preview text unless the device asked for it.
+    "push_red_title": _("{name} needs you"),
+    "push_red_body": _("{name}'s light is red: please reach out when you can."),
+    "push_reminder_title": _("Connection time"),
+    "push_autonomy_title": _("Time for yourselves"),
+    "push_reminder_now": _("It starts now."),
+    "push_reminder_soon": _("It starts in {minutes} minutes."),
+    "push_due_title": _("Time to reconnect?"),
     # Gentle flags: about "us", no counts, no blame, a suggestion and an open door.
     "flag_message": _(
         "Red has come on quite a few times this week. That is okay: it usually means a need "

@@ -4,11 +4,11 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from rhythms.scheduler import run
+from rhythms.scheduler import loops, run
 
 
 class Command(BaseCommand):
-    help = "Fire due rhythm reminders and reconnect nudges. Safe to run several at once."
+    help = "Run the background loops: reminders, reconnect nudges and push notifications. Safe to run several at once."
 
     def add_arguments(self, parser):
         parser.add_argument("--exit-when-idle", action="store_true", help="stop when nothing is due")
@@ -21,6 +21,22 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        self.stdout.write("run_rhythms: started")
-        steps = run(stop, settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"], exit_when_idle=exit_when_idle)
-        self.stdout.write(f"run_rhythms: stopped after {steps} busy steps")
+        idle = settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"]
+        rounds = {}
+
+        def run_loop(name, steps):
+            rounds[name] = run(stop, idle, exit_when_idle=exit_when_idle, steps=steps)
+
+        threads = [
+            threading.Thread(target=run_loop, args=item, name=f"loop-{item[0]}") for item in loops().items()
+        ]
+        self.stdout.write("run_rhythms: started", ending="\n")
+        self.stdout.flush()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            # join with a timeout so that the main thread stays free to take SIGTERM
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+        busy = sum(rounds.values())
+        self.stdout.write(f"run_rhythms: stopped after {busy} busy rounds ({rounds})")

@@ -1,0 +1,250 @@
+"""Web Push: devices, the dispatcher that turns events into notifications, and the
+sender. Both run as steps of the background loops, never inside a request, so a slow
+push service can never slow a signal.
+
+Dispatch: like the scheduler, claim a couple's unseen events (`Couple.push_seq`) with a
+conditional UPDATE and, in the same transaction, queue a PushJob per device that should
+be interrupted. Send: claim a due job, POST it (RFC 8291 encryption, VAPID), outside any
+transaction; a 404/410 removes the dead subscription, other failures back off and retry.
+"""
+
+import base64
+import ipaddress
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from couples.models import Couple, Event, PushDevice, User
+from couples.services import ServiceError, couple_lock
+from signals.models import PushJob, State
+from signals.services import notification_wanted
+from signals.words import WORDS
+
+log = logging.getLogger(__name__)
+
+BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30)]
+# A job being sent is hidden this long; if its sender dies, it is retried after.
+SEND_CLAIM = timedelta(minutes=2)
+
+
+# VAPID keys: made on first start and kept, or given by the environment.
+
+
+@cache
+def vapid_private_pem() -> str:
+    if settings.PORCHLIGHT["VAPID_PRIVATE_KEY"]:
+        return settings.PORCHLIGHT["VAPID_PRIVATE_KEY"].replace("\\n", "\n")
+    path = Path(settings.DATA_DIR) / "vapid_private.pem"
+    if not path.exists():
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(pem)
+        temporary.chmod(0o600)
+        try:
+            os.link(temporary, path)  # atomic: of two workers starting at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text()
+
+
+def vapid_public_key() -> str:
+    """The applicationServerKey browsers subscribe with: the raw point, base64url."""
+    key = serialization.load_pem_private_key(vapid_private_pem().encode(), password=None)
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# Devices
+
+
+def _b64_length(value, length: int) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == length
+    except (TypeError, ValueError):
+        return False
+
+
+def endpoint_validate(endpoint: str) -> None:
+    """Push services are public HTTPS hosts: anything else is refused, so a subscription
+    cannot make the server call into its own network."""
+    url = urlparse(endpoint)
+    if settings.PORCHLIGHT["PUSH_ALLOW_LOCAL"] and url.scheme in ("http", "https") and url.hostname:
+        return
+    if url.scheme != "https" or not url.hostname or url.username or url.password:
+        raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]})
+    try:
+        address = ipaddress.ip_address(url.hostname)
+    except ValueError:
+        if url.hostname == "localhost" or url.hostname.endswith((".local", ".internal", ".localhost")):
+            raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]}) from None
+        return
+    if not address.is_global:
+        raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]})
+
+
+def device_register(
+    *, user: User, endpoint: str, p256dh: str, auth: str, label: str = "", include_text=False
+):
+    endpoint_validate(endpoint)
+    if not _b64_length(p256dh, 65) or not _b64_length(auth, 16):
+        raise ValidationError({"keys": [WORDS["bad_keys"]]})
+    fields = {"user": user, "p256dh": p256dh, "auth": auth, "label": label[:80], "include_text": include_text}
+    try:
+        # One endpoint is one browser: if someone else logs in on it, it becomes theirs.
+        device, _ = PushDevice.objects.update_or_create(endpoint=endpoint, defaults=fields)
+    except IntegrityError:
+        device = PushDevice.objects.get(endpoint=endpoint)
+    return device
+
+
+def device_of(*, user: User, device_id: int) -> PushDevice:
+    device = PushDevice.objects.filter(user=user, pk=device_id).first()
+    if device is None:
+        raise ServiceError("device_unknown", WORDS["device_unknown"], 404)
+    return device
+
+
+# Dispatch: events -> jobs
+
+
+def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
+    """What the notification says, and its urgency. Text the partner wrote (notes,
+    preview messages, block names) only with the device's include_text."""
+    data = event.data
+    if event.kind == "signal.changed":
+        name = event.actor.display_name if event.actor else ""
+        body = str(WORDS["push_red_body"]).format(name=name)
+        if device.include_text and data.get("note"):
+            body = data["note"]
+        title = str(WORDS["push_red_title"]).format(name=name)
+        return {"title": title, "body": body, "tag": f"signal-{event.actor_id}", "url": "/"}, "high"
+    if event.kind == "reminder.fired":
+        block = data["block"]
+        key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
+        title = str(WORDS[key])
+        if device.include_text:
+            title = f"{title}: {block['name']}"
+        minutes = data.get("minutes_before") or 0
+        body = (
+            str(WORDS["push_reminder_soon"]).format(minutes=minutes)
+            if minutes
+            else str(WORDS["push_reminder_now"])
+        )
+        return {"title": title, "body": body, "tag": f"block-{block['id']}", "url": "/"}, "normal"
+    # preview.due: the words are ours, not the partner's.
+    return {
+        "title": str(WORDS["push_due_title"]),
+        "body": data["message"],
+        "tag": "preview-due",
+        "url": "/",
+    }, "normal"
+
+
+def _pushes(event: Event) -> bool:
+    """The kinds that reach a closed page: a red, a reconnect nudge, a reminder."""
+    if event.kind == "signal.changed":
+        return event.data.get("state") == State.RED and event.data.get("red_on", True)
+    return event.kind in ("preview.due", "reminder.fired")
+
+
+def push_dispatch_next(now: datetime) -> bool:
+    due = Couple.objects.filter(seq__gt=F("push_seq")).values_list("pk", "push_seq")[:1]
+    if not due:
+        return False
+    couple_id, seen = due[0]
+    with transaction.atomic():
+        couple = couple_lock(couple_id)
+        if Couple.objects.filter(pk=couple_id, push_seq=seen).update(push_seq=couple.seq) != 1:
+            return True
+        if not couple.is_active:
+            return True
+        oldest = now - timedelta(minutes=settings.PORCHLIGHT["PUSH_MAX_AGE_MINUTES"])
+        events = Event.objects.filter(couple=couple, seq__gt=seen, seq__lte=couple.seq, at__gte=oldest)
+        partners = couple.partners()
+        for event in events.select_related("actor").order_by("seq"):
+            if not _pushes(event):
+                continue
+            frame = event.as_frame()
+            for person in partners:
+                if not notification_wanted(couple=couple, frame=frame, recipient=person, now=now):
+                    continue
+                for device in PushDevice.objects.filter(user=person):
+                    payload, urgency = push_payload(event=event, device=device)
+                    PushJob.objects.create(device=device, event=event, payload=payload, urgency=urgency)
+    return True
+
+
+# Send: jobs -> push services
+
+
+def push_send_next(now: datetime) -> bool:
+    due = (
+        PushJob.objects.filter(next_try_at__lte=now)
+        .order_by("next_try_at")
+        .values_list("pk", "next_try_at")[:1]
+    )
+    if not due:
+        return False
+    pk, next_try_at = due[0]
+    claimed = PushJob.objects.filter(pk=pk, next_try_at=next_try_at).update(
+        next_try_at=now + SEND_CLAIM, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return True
+    job = PushJob.objects.select_related("device").filter(pk=pk).first()
+    if job is None:
+        return True
+    try:
+        webpush(
+            job.device.subscription_info(),
+            data=json.dumps(job.payload),
+            vapid_private_key=Vapid.from_pem(vapid_private_pem().encode()),
+            vapid_claims={"sub": settings.PORCHLIGHT["VAPID_CONTACT"]},
+            timeout=settings.PORCHLIGHT["PUSH_TIMEOUT_SECONDS"],
+            ttl=12 * 3600,
+            headers={"Urgency": job.urgency, "Topic": job.payload["tag"][:32]},
+        )
+    except WebPushException as e:
+        status = e.response.status_code if e.response is not None else None
+        if status in (404, 410):
+            log.info("push subscription %s is gone (%s): removed", job.device_id, status)
+            job.device.delete()
+            return True
+        _push_retry(job, now, f"status {status}")
+    except Exception as e:  # timeouts, refused connections: the push service's trouble
+        _push_retry(job, now, type(e).__name__)
+    else:
+        job.delete()
+    return True
+
+
+def _push_retry(job: PushJob, now: datetime, why: str) -> None:
+    if job.attempts >= settings.PORCHLIGHT["PUSH_MAX_ATTEMPTS"]:
+        log.warning(
+            "push %s to device %s given up after %s tries: %s", job.pk, job.device_id, job.attempts, why
+        )
+        job.delete()
+        return
+    wait = BACKOFF[min(job.attempts - 1, len(BACKOFF) - 1)]
+    log.info("push %s to device %s failed (%s): retry in %s", job.pk, job.device_id, why, wait)
+    PushJob.objects.filter(pk=job.pk).update(next_try_at=now + wait)
