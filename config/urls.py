@@ -28,6 +28,9 @@ api = [
     path("rhythm/blocks/<int:pk>/mute/", rhythms_views.BlockMuteView.as_view(), name="api-block-mute"),
     path("rhythm/mute/", rhythms_views.BlockMuteView.as_view(), name="api-mute-all"),
     path("rhythm/upcoming/", rhythms_views.UpcomingView.as_view(), name="api-upcoming"),
+    path("push/key/", signals_views.PushKeyView.as_view(), name="api-push-key"),
+    path("push/devices/", signals_views.PushDevicesView.as_view(), name="api-push-devices"),
+    path("push/devices/<int:pk>/", signals_views.PushDeviceView.as_view(), name="api-push-device"),
     path("ws-ticket/", couples_views.WsTicketView.as_view(), name="api-ws-ticket"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

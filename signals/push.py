@@ -190,7 +190,9 @@ def push_dispatch_next(now: datetime) -> bool:
                     continue
                 for device in PushDevice.objects.filter(user=person):
                     payload, urgency = push_payload(event=event, device=device)
-                    PushJob.objects.create(device=device, event=event, payload=payload, urgency=urgency)
+                    PushJob.objects.create(
+                        device=device, event=event, payload=payload, urgency=urgency, next_try_at=now
+                    )
     return True
 
 

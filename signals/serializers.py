@@ -54,3 +54,26 @@ class FlagSerializer(serializers.Serializer):
     dismissed_at = serializers.DateTimeField(allow_null=True)
     message = serializers.CharField()
     suggestion = serializers.CharField()
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=100)
+    auth = serializers.CharField(max_length=40)
+
+
+class PushDeviceSerializer(serializers.Serializer):
+    """A browser's PushSubscription (its toJSON()), plus our per-device options."""
+
+    id = serializers.IntegerField(read_only=True)
+    endpoint = serializers.URLField(max_length=500, write_only=True)
+    keys = PushKeysSerializer(write_only=True)
+    label = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    include_text = serializers.BooleanField(required=False, default=False)
+
+
+class PushDeviceUpdateSerializer(serializers.Serializer):
+    include_text = serializers.BooleanField()
+
+
+class PushKeySerializer(serializers.Serializer):
+    public_key = serializers.CharField(help_text="applicationServerKey, base64url")

@@ -8,8 +8,16 @@ from rest_framework.views import APIView
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle
 from couples.serializers import EventSerializer, JoinSerializer, errors
-from signals import services
-from signals.serializers import CoupleSerializer, FlagSerializer, SettingsSerializer, SignalSetSerializer
+from signals import push, services
+from signals.serializers import (
+    CoupleSerializer,
+    FlagSerializer,
+    PushDeviceSerializer,
+    PushDeviceUpdateSerializer,
+    PushKeySerializer,
+    SettingsSerializer,
+    SignalSetSerializer,
+)
 
 
 class CoupleView(APIView):
@@ -78,3 +86,48 @@ class FlagDismissView(APIView):
     def post(self, request, pk: int):
         event = services.flag_dismiss(user=request.user, flag_id=pk)
         return Response(event.as_body(), status=status.HTTP_201_CREATED)
+
+
+class PushKeyView(APIView):
+    @extend_schema(responses={200: PushKeySerializer})
+    def get(self, request):
+        return Response({"public_key": push.vapid_public_key()})
+
+
+class PushDevicesView(APIView):
+    @extend_schema(responses={200: PushDeviceSerializer(many=True), **errors(401)})
+    def get(self, request):
+        return Response([d.as_dict() for d in request.user.push_devices.order_by("pk")])
+
+    @extend_schema(request=PushDeviceSerializer, responses={201: PushDeviceSerializer, **errors(400, 401)})
+    def post(self, request):
+        serializer = PushDeviceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        device = push.device_register(
+            user=request.user,
+            endpoint=data["endpoint"],
+            p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"],
+            label=data["label"],
+            include_text=data["include_text"],
+        )
+        return Response(device.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class PushDeviceView(APIView):
+    @extend_schema(
+        request=PushDeviceUpdateSerializer, responses={200: PushDeviceSerializer, **errors(400, 401, 404)}
+    )
+    def patch(self, request, pk: int):
+        serializer = PushDeviceUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = push.device_of(user=request.user, device_id=pk)
+        device.include_text = serializer.validated_data["include_text"]
+        device.save(update_fields=["include_text"])
+        return Response(device.as_dict())
+
+    @extend_schema(request=None, responses={204: None, **errors(401, 404)})
+    def delete(self, request, pk: int):
+        push.device_of(user=request.user, device_id=pk).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

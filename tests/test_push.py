@@ -1,0 +1,249 @@
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from couples.models import PushDevice
+from rhythms.scheduler import step as rhythms_step
+from rhythms.services import block_create, block_mute, preview_post
+from signals import push
+from signals.models import PushJob
+from signals.services import signal_set
+from tests.conftest import client_for, make_user, pair
+from tests.pushservice import PushService
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "PUSH_ALLOW_LOCAL": True, "PUSH_TIMEOUT_SECONDS": 1}
+    running = PushService()
+    yield running
+    running.close()
+
+
+def subscribe(user, service, name="phone", **extra) -> int:
+    r = client_for(user).post("/api/push/devices/", {**service.subscription(name), "label": name, **extra})
+    assert r.status_code == 201, r.json()
+    return r.json()["id"]
+
+
+def deliver(now=None):
+    """Run the push steps the background loop runs, until nothing is left to do."""
+    now = now or timezone.now()
+    while push.push_dispatch_next(now) or push.push_send_next(now):
+        pass
+
+
+def test_it_delivers_a_red_encrypted_and_signed_without_the_note(couple, alice, bob, service):
+    subscribe(bob, service)
+    signal_set(user=alice, state="red", note="the appointment went badly")
+    deliver()
+    [message] = service.received
+    assert message["payload"]["title"] == "Alice needs you"
+    assert "appointment" not in str(message["payload"])
+    assert b"appointment" not in message["ciphertext"]
+    assert message["headers"]["content-encoding"] == "aes128gcm"
+    assert message["headers"]["urgency"] == "high"
+    assert message["claims"]["aud"] == service.origin
+    assert message["claims"]["k"] == push.vapid_public_key()
+    assert message["claims"]["sub"].startswith("mailto:")
+    assert not PushJob.objects.exists()
+
+
+def test_it_includes_the_note_only_when_the_device_asked(couple, alice, bob, service):
+    subscribe(bob, service, include_text=True)
+    signal_set(user=alice, state="red", note="call me?")
+    deliver()
+    assert service.received[0]["payload"]["body"] == "call me?"
+
+
+def test_it_pushes_red_only_not_yellow_or_green_or_a_note_edit(couple, alice, bob, service):
+    subscribe(bob, service)
+    signal_set(user=alice, state="yellow")
+    signal_set(user=alice, state="green")
+    signal_set(user=alice, state="red")
+    signal_set(user=alice, state="red", note="still")
+    deliver()
+    assert len(service.received) == 1
+
+
+def test_it_never_pushes_my_own_red_to_my_devices(couple, alice, bob, service):
+    subscribe(alice, service, "mine")
+    signal_set(user=alice, state="red")
+    deliver()
+    assert service.received == []
+
+
+def test_it_lets_red_through_while_the_partner_is_unreachable(couple, alice, bob, service):
+    subscribe(bob, service)
+    preview_post(user=bob, message="flight", unreachable_until=timezone.now() + timedelta(hours=4))
+    signal_set(user=alice, state="red")
+    deliver()
+    assert len(service.received) == 1
+
+
+def test_it_pushes_reminders_to_those_who_did_not_mute_them(couple, alice, bob, service):
+    subscribe(alice, service, "alices")
+    subscribe(bob, service, "bobs")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        fields = {
+            "kind": "connection",
+            "name": "Dinner",
+            "days": list(range(7)),
+            "start": "12:00",
+            "minutes": 30,
+        }
+        block, _ = block_create(user=alice, fields=fields)
+    block_mute(user=bob, block_id=block.pk, muted=True)
+    fire_at = block.reminders.get(kind="start").next_fire_at
+    with time_machine.travel(fire_at, tick=False):
+        rhythms_step(fire_at)
+        deliver(fire_at)
+    assert [m["path"] for m in service.received] == ["/push/alices"]
+    assert service.received[0]["payload"]["title"] == "Connection time"  # no block name without include_text
+
+
+def test_it_nudges_only_the_one_who_promised(couple, alice, bob, service):
+    subscribe(alice, service, "alices")
+    subscribe(bob, service, "bobs")
+    start = timezone.now()
+    preview_post(user=alice, message="back by 9", expected_at=start + timedelta(minutes=30))
+    later = start + timedelta(minutes=31)
+    with time_machine.travel(later, tick=False):
+        rhythms_step(later)
+        deliver(later)
+    assert [m["path"] for m in service.received] == ["/push/alices"]
+    assert "back by 9" not in str(service.received[0]["payload"])
+
+
+def test_it_removes_a_subscription_the_push_service_says_is_gone(couple, alice, bob, service):
+    subscribe(bob, service)
+    service.status = 410
+    signal_set(user=alice, state="red")
+    deliver()
+    assert not PushDevice.objects.exists() and not PushJob.objects.exists()
+
+
+def test_it_retries_a_slow_push_service_later_without_slowing_the_signal(couple, alice, bob, service):
+    subscribe(bob, service)
+    service.delay = 2  # longer than the 1 s timeout
+    signal_set(user=alice, state="red")  # writes the event only; nothing waits on the push service
+    now = timezone.now()
+    push.push_dispatch_next(now)
+    push.push_send_next(now)
+    job = PushJob.objects.get()
+    assert job.attempts == 1 and job.next_try_at == now + push.BACKOFF[0]
+    service.delay = 0
+    deliver(job.next_try_at)
+    assert len(service.received) == 1
+
+
+def test_it_gives_up_after_the_last_attempt(couple, alice, bob, service, settings):
+    subscribe(bob, service)
+    service.status = 500
+    signal_set(user=alice, state="red")
+    now = timezone.now()
+    for _ in range(settings.PORCHLIGHT["PUSH_MAX_ATTEMPTS"]):
+        deliver(now)
+        now += timedelta(hours=1)
+    assert not PushJob.objects.exists()
+    assert PushDevice.objects.exists()
+
+
+def test_it_queues_one_job_per_device_and_event_even_if_dispatched_twice(couple, alice, bob, service):
+    subscribe(bob, service)
+    signal_set(user=alice, state="red")
+    now = timezone.now()
+    assert push.push_dispatch_next(now) is True
+    assert push.push_dispatch_next(now) is False
+    assert PushJob.objects.count() == 1
+
+
+def test_it_does_not_push_stale_events(couple, alice, bob, service):
+    subscribe(bob, service)
+    signal_set(user=alice, state="red")
+    deliver(timezone.now() + timedelta(hours=2))
+    assert service.received == []
+
+
+def test_it_keeps_its_vapid_key_across_restarts():
+    first = push.vapid_public_key()
+    push.vapid_private_pem.cache_clear()
+    assert push.vapid_public_key() == first
+    path = Path(django_settings.DATA_DIR) / "vapid_private.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# Devices over the API
+
+
+def test_it_manages_my_devices(alice, service):
+    pk = subscribe(alice, service)
+    client = client_for(alice)
+    assert client.get("/api/push/devices/").json() == [{"id": pk, "label": "phone", "include_text": False}]
+    assert client.patch(f"/api/push/devices/{pk}/", {"include_text": True}).json()["include_text"] is True
+    assert client.delete(f"/api/push/devices/{pk}/").status_code == 204
+    assert client.get("/api/push/devices/").json() == []
+    assert client.get("/api/push/key/").json()["public_key"] == push.vapid_public_key()
+
+
+def test_it_keeps_devices_private(alice, bob, service):
+    pk = subscribe(alice, service)
+    assert client_for(bob).patch(f"/api/push/devices/{pk}/", {"include_text": True}).status_code == 404
+    assert client_for(bob).delete(f"/api/push/devices/{pk}/").status_code == 404
+    assert client_for(bob).get("/api/push/devices/").json() == []
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://push.example.com/x",
+        "https://127.0.0.1/x",
+        "https://10.0.0.8/x",
+        "https://[::1]/x",
+        "https://localhost/x",
+        "https://metadata.internal/x",
+        "https://user:pw@push.example.com/x",
+        "ftp://push.example.com/x",
+    ],
+)
+def test_it_refuses_push_endpoints_that_are_not_public_https(alice, endpoint, settings):
+    sub = {"endpoint": endpoint, "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
+    r = client_for(alice).post("/api/push/devices/", sub)
+    assert r.status_code == 400, r.json()
+
+
+def test_it_refuses_bad_subscription_keys(alice):
+    sub = {"endpoint": "https://push.example.com/x", "keys": {"p256dh": "short", "auth": "A" * 22}}
+    r = client_for(alice).post("/api/push/devices/", sub)
+    assert r.status_code == 400 and "keys" in r.json()["errors"]
+
+
+def test_it_accepts_a_public_https_push_service(alice):
+    sub = {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/abc",
+        "keys": {"p256dh": "B" * 87, "auth": "A" * 22},
+    }
+    assert client_for(alice).post("/api/push/devices/", sub).status_code == 201
+
+
+def test_it_gives_an_endpoint_to_whoever_subscribes_on_it_last(alice, charlie, service):
+    subscribe(alice, service)
+    subscribe(charlie, service)
+    assert PushDevice.objects.get().user == charlie
+
+
+def test_it_pushes_nothing_for_another_couple(couple, alice, charlie, service):
+    dana = make_user("dana")
+    pair(charlie, dana)
+    subscribe(charlie, service)
+    signal_set(user=alice, state="red")
+    deliver()
+    assert service.received == []
