@@ -1,9 +1,9 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from couples import pages
 from couples import views as couples_views
 from rhythms import views as rhythms_views
+from signals import pages
 from signals import views as signals_views
 
 api = [
@@ -41,6 +41,13 @@ urlpatterns = [
     path("accounts/login/", pages.LoginPage.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
     path("pair/", pages.pair, name="pair"),
+    path("unpair/", pages.unpair, name="unpair"),
+    path("rhythm/", pages.rhythm, name="rhythm"),
+    path("history/", pages.history, name="history"),
+    path("settings/", pages.settings_page, name="settings"),
+    path("offline/", pages.offline, name="offline"),
+    path("manifest.webmanifest", pages.manifest, name="manifest"),
+    path("sw.js", pages.service_worker, name="service-worker"),
     path("healthz/", pages.healthz, name="healthz"),
     path("api/", include(api)),
 ]

@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -125,40 +124,8 @@ def test_it_updates_my_display_name_and_timezone(alice):
     assert r.status_code == 400
 
 
-def test_it_signs_up_logs_in_and_out_through_the_pages(db):
-    browser = Client()
-    r = browser.post(
-        "/accounts/register/",
-        {
-            "username": "erin",
-            "display_name": "Erin",
-            "timezone": "Europe/Berlin",
-            "password1": "a long quiet morning",
-            "password2": "a long quiet morning",
-        },
-    )
-    assert r.status_code == 302
-    assert "Hello, Erin" in browser.get("/").text
-    assert browser.post("/accounts/logout/").status_code == 302
-    assert browser.get("/").status_code == 302
-    r = browser.post("/accounts/login/", {"username": "erin", "password": "a long quiet morning"})
-    assert r.status_code == 302
-    assert "not paired yet" in browser.get("/").text
-
-
-def test_it_pairs_through_the_pages(alice, bob):
-    a, b = Client(), Client()
-    a.force_login(alice)
-    b.force_login(bob)
-    page = a.post("/pair/", {"invite": "1"}).text
-    code = page.split('class="code">')[1].split("<")[0]
-    assert b.post("/pair/", {"code": code.lower()}).status_code == 302
-    assert "paired with Alice" in b.get("/").text
-    assert b.post("/pair/", {"code": code}).status_code == 400  # used, and already paired
-
-
 def test_it_answers_the_health_check(anon):
-    assert anon.get("/healthz/").json() == {"ok": True}
+    assert anon.get("/healthz/").json()["ok"] is True
 
 
 def test_it_keeps_display_name_required(anon):

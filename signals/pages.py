@@ -1,0 +1,220 @@
+"""The phone app's pages: server-rendered shells that the ES modules in
+static/signals/ bring to life. Sign-up, log-in and pairing work without JavaScript."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import segno
+from django import forms
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from couples import services as couples_services
+from couples.models import Event, User
+from couples.validators import validate_timezone
+from rhythms.words import PRESETS
+from signals import services
+from signals.models import State
+from signals.words import WORDS
+
+STATIC = Path(__file__).resolve().parent / "static" / "signals"
+
+
+class RegisterForm(UserCreationForm):
+    display_name = forms.CharField(max_length=60, label="Your name, as your partner sees it")
+    timezone = forms.CharField(max_length=64, initial="UTC", validators=[validate_timezone])
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "display_name", "timezone"]
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(max_length=32, label="Your partner's code")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("pair")
+    return render(request, "signals/register.html", {"form": form})
+
+
+class LoginPage(auth_views.LoginView):
+    template_name = "signals/login.html"
+
+
+class LogoutPage(auth_views.LogoutView):
+    pass
+
+
+def _boot(user) -> dict:
+    """What the app starts from; everything later comes over the socket."""
+    return {
+        "me": {"id": user.pk, "display_name": user.display_name, "timezone": user.timezone},
+        "couple": services.couple_snapshot(user=user),
+        "presets": [{"key": k, "message": str(v)} for k, v in PRESETS.items()],
+        "meanings": {state: str(WORDS[f"meaning_{state}"]) for state in State.values},
+    }
+
+
+@login_required
+@never_cache
+def home(request):
+    if request.user.active_couple() is None:
+        return redirect("pair")
+    return render(request, "signals/home.html", {"boot": _boot(request.user), "page": "home"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pair(request):
+    """Make an invite (a code, a link and a QR code), or type the partner's code."""
+    invite, error = None, None
+    join_form = JoinForm(request.POST if "code" in request.POST else None, initial=request.GET)
+    if request.user.active_couple() is not None and request.method == "GET":
+        return redirect("home")
+    try:
+        if request.method == "POST" and "invite" in request.POST:
+            invite = couples_services.invite_create(user=request.user)
+        elif request.method == "POST" and join_form.is_valid():
+            couples_services.couple_join(user=request.user, code=join_form.cleaned_data["code"])
+            return redirect("home")
+    except couples_services.ServiceError as e:
+        error = e.detail
+    context = {"invite": invite, "join_form": join_form, "error": error, "page": "pair"}
+    if invite is not None:
+        link = request.build_absolute_uri(f"/pair/?code={invite.code}")
+        context["link"] = link
+        context["qr"] = segno.make(link, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+    return render(request, "signals/pair.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def unpair(request):
+    couples_services.couple_unpair(user=request.user)
+    return redirect("pair")
+
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _paired_page(template: str, page: str):
+    @login_required
+    @never_cache
+    def view(request):
+        couple = request.user.active_couple()
+        if couple is None:
+            return redirect("pair")
+        context = {"boot": _boot(request.user), "page": page, "couple": couple, "days": DAYS}
+        return render(request, template, context)
+
+    return view
+
+
+rhythm = _paired_page("signals/rhythm.html", "rhythm")
+settings_page = _paired_page("signals/settings.html", "settings")
+
+
+def _event_sentence(event: Event, names: dict) -> str:
+    who = names.get(event.actor_id, "")
+    data = event.data
+    match event.kind:
+        case "signal.changed":
+            return f"{who}: {data['state']}" + (f" · “{data['note']}”" if data.get("note") else "")
+        case "preview.posted":
+            return f"{who} posted a preview: “{data['preview']['message']}”"
+        case "preview.cleared":
+            return f"{who} cleared their preview"
+        case "reunion":
+            return f"{who} is back"
+        case "preview.due":
+            return f"Time to reconnect, {names.get(data['user'], '')}"
+        case "rhythm.changed":
+            return f"{who} {data['action']} “{data['block']['name']}”"
+        case "reminder.fired":
+            return f"{data['block']['name']} " + (
+                "starts now" if data["reminder"] == "start" else "starts soon"
+            )
+        case "flag.raised":
+            return "A gentle flag: time for a calm talk?"
+        case "flag.dismissed":
+            return f"{who} put the flag away"
+        case "settings.changed":
+            return f"{who} changed settings: " + ", ".join(data["changed"])
+        case "partner.joined":
+            return f"{who} joined"
+        case _:
+            return event.kind
+
+
+@login_required
+@never_cache
+def history(request):
+    """The latest of the couple's events, in words (the history issue adds the charts)."""
+    couple = request.user.active_couple()
+    if couple is None:
+        return redirect("pair")
+    names = {p.pk: p.display_name for p in couple.partners()}
+    events = Event.objects.filter(couple=couple).select_related("actor").order_by("-seq")[:100]
+    rows = [{"at": e.at, "kind": e.kind, "text": _event_sentence(e, names)} for e in events]
+    return render(request, "signals/history.html", {"rows": rows, "page": "history", "couple": couple})
+
+
+@require_GET
+def manifest(request):
+    return JsonResponse(
+        {
+            "name": "Porchlight",
+            "short_name": "Porchlight",
+            "description": "Keep a light on for each other.",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#f6f3ee",
+            "theme_color": "#1d2330",
+            "icons": [
+                {"src": static("signals/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                {"src": static("signals/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": static("signals/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+                {"src": static("signals/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            ],
+        },
+        content_type="application/manifest+json",
+    )
+
+
+@require_GET
+def service_worker(request):
+    # Served from the root so that it may control every page.
+    response = HttpResponse((STATIC / "sw.js").read_text(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def offline(request):
+    return render(request, "signals/offline.html", {"page": "offline"})
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True, "time": datetime.now(UTC).isoformat()})

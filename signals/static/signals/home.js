@@ -1,0 +1,194 @@
+// The Lights page: my light, my partner's light, previews, the rhythm banner, flags.
+import { api, boot, firstError, formatTime, newOpId } from "./common.js";
+import { Live } from "./live.js";
+
+const start = boot();
+const me = start.me;
+let couple = start.couple;
+const $ = (id) => document.getElementById(id);
+const WORDS = { green: "Green", yellow: "Yellow", red: "Red" };
+
+function partner() { return couple.partners.find((p) => !p.is_me); }
+function mine() { return couple.partners.find((p) => p.is_me); }
+
+// Applying an event to the snapshot gives the snapshot the server would send now.
+function apply(event) {
+  const data = event.data;
+  const person = (id) => couple.partners.find((p) => p.id === id);
+  switch (event.kind) {
+    case "signal.changed":
+      person(data.user).signal = { state: data.state, note: data.note, set_at: data.set_at };
+      break;
+    case "preview.posted":
+      person(data.user).preview = data.preview;
+      break;
+    case "preview.cleared":
+    case "reunion":
+      person(data.user).preview = null;
+      break;
+    case "flag.raised":
+      couple.flag = data.flag;
+      break;
+    case "flag.dismissed":
+      if (couple.flag?.id === data.flag) couple.flag = null;
+      break;
+    case "settings.changed":
+      couple.settings = { ...couple.settings, ...data.changed };
+      break;
+    case "reminder.fired":
+      if (data.reminder === "start") couple.rhythm_now = data;
+      break;
+    case "partner.left":
+      location.href = "/pair/";
+      break;
+  }
+  couple.seq = event.seq;
+}
+
+function renderLight(who) {
+  const light = $("partner-light");
+  const state = who.signal.state || "";
+  if (light.dataset.state !== state) {
+    light.classList.remove("changed");
+    void light.offsetWidth; // restart the pulse
+    light.classList.add("changed");
+  }
+  light.dataset.state = state;
+  $("partner-shape").setAttribute("href", state ? `#shape-${state}` : "");
+  $("partner-word").textContent = state ? WORDS[state] : "No light yet";
+  $("partner-meaning").textContent = state ? start.meanings[state] : "";
+  const note = $("partner-note");
+  note.textContent = who.signal.note || "";
+  note.hidden = !who.signal.note;
+  $("partner-since").textContent = who.signal.set_at ? `since ${formatTime(who.signal.set_at, me.timezone, true)}` : "";
+}
+
+function renderPreview(element, preview) {
+  element.hidden = !preview;
+  if (!preview) return;
+  element.querySelector(".preview-message").textContent = preview.message;
+  const parts = [];
+  if (preview.expected_at) parts.push(`back around ${formatTime(preview.expected_at, me.timezone, true)}`);
+  if (preview.unreachable_until) parts.push(`out of reach until ${formatTime(preview.unreachable_until, me.timezone)}`);
+  element.querySelector(".preview-when").textContent = parts.join(" · ");
+}
+
+function renderRhythm() {
+  const banner = $("rhythm-now");
+  const now = couple.rhythm_now;
+  const live = now && new Date(now.ends_at) > new Date();
+  banner.hidden = !live;
+  if (!live) return;
+  const kind = now.block.kind === "connection" ? "Connection time" : "Autonomy time";
+  banner.textContent = `${kind}: ${now.block.name} until ${now.local_end.slice(11)}`;
+  clearTimeout(renderRhythm.timer);
+  renderRhythm.timer = setTimeout(renderRhythm, new Date(now.ends_at) - new Date() + 500);
+}
+
+function render() {
+  const them = partner();
+  $("partner-name").textContent = them ? them.display_name : "Your partner";
+  if (them) {
+    renderLight(them);
+    renderPreview($("partner-preview"), them.preview);
+  }
+  const self = mine();
+  for (const button of document.querySelectorAll(".light-btn")) {
+    button.setAttribute("aria-pressed", String(button.dataset.state === self.signal.state));
+  }
+  $("my-meaning").textContent = self.signal.state ? start.meanings[self.signal.state] : "Tap a light to share how you are.";
+  renderPreview($("my-preview"), self.preview);
+  $("preview-form").hidden = Boolean(self.preview);
+  const flag = $("flag");
+  flag.hidden = !couple.flag;
+  if (couple.flag) {
+    $("flag-message").textContent = couple.flag.message;
+    $("flag-suggestion").textContent = couple.flag.suggestion;
+  }
+  renderRhythm();
+}
+
+function announce(event) {
+  const them = partner();
+  if (!them || event.actor !== them.id) return;
+  const text = {
+    "signal.changed": () => `${them.display_name}'s light is now ${event.data.state}. ${start.meanings[event.data.state]}`,
+    "preview.posted": () => `${them.display_name}: ${event.data.preview.message}`,
+    reunion: () => `${them.display_name} is back.`,
+  }[event.kind];
+  if (text) $("announce").textContent = text();
+}
+
+const status = (text) => { $("my-status").textContent = text; };
+
+const live = new Live({
+  userId: me.id,
+  coupleId: couple.id,
+  seq: couple.seq,
+  onFrame(frame) {
+    if (frame.type === "snapshot") couple = frame.couple;
+    else if (frame.type === "event") { apply(frame); announce(frame); }
+    else if (frame.type === "ack") status("Shared.");
+    else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
+    render();
+  },
+});
+
+for (const button of document.querySelectorAll(".light-btn")) {
+  button.addEventListener("click", () => {
+    const state = button.dataset.state;
+    const note = $("note").value.trim();
+    const self = mine();
+    // Show it at once; the server's event confirms it (or a snapshot corrects it).
+    self.signal = { state, note, set_at: new Date().toISOString() };
+    render();
+    const sent = live.send({ type: "signal.set", state, note });
+    $("note").value = "";
+    status(sent.now ? "Sharing…" : "Saved here; it will be shared when you're back online.");
+  });
+}
+
+$("flag-dismiss").addEventListener("click", async () => {
+  if (!couple.flag) return;
+  await api("POST", `/api/flags/${couple.flag.id}/dismiss/`).catch(() => {});
+});
+
+const presets = $("presets");
+for (const preset of start.presets) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = preset.message;
+  button.addEventListener("click", () => { $("preview-message").value = preset.message; $("preview-time").focus(); });
+  presets.append(button);
+}
+
+function nextTime(value) {
+  if (!value) return null;
+  const [hours, minutes] = value.split(":").map(Number);
+  const when = new Date();
+  when.setHours(hours, minutes, 0, 0);
+  if (when <= new Date()) when.setDate(when.getDate() + 1);
+  return when.toISOString();
+}
+
+$("preview-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("preview-error");
+  error.hidden = true;
+  const expected = nextTime($("preview-time").value);
+  const body = { message: $("preview-message").value, expected_at: expected, op_id: newOpId() };
+  if ($("preview-unreachable").checked && expected) body.unreachable_until = expected;
+  try {
+    await api("POST", "/api/previews/", body);
+    $("preview-message").value = "";
+  } catch (e) {
+    error.textContent = navigator.onLine ? firstError(e) : "You're offline. Post it again when you're back.";
+    error.hidden = false;
+  }
+});
+
+$("reunion").addEventListener("click", () => api("POST", "/api/reunion/", { op_id: newOpId() }).catch(() => {}));
+$("preview-clear").addEventListener("click", () => api("DELETE", "/api/previews/").catch(() => {}));
+
+render();
+live.start();

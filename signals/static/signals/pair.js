@@ -1,0 +1,24 @@
+// Pairing: share the link, and move on by itself once the partner has used the code.
+import { api } from "./common.js";
+
+const share = document.getElementById("share");
+const copy = document.getElementById("copy");
+if (share) {
+  share.hidden = !navigator.share;
+  share.addEventListener("click", () => navigator.share({ title: "Porchlight", url: share.dataset.link }).catch(() => {}));
+}
+if (copy) {
+  copy.addEventListener("click", async () => {
+    await navigator.clipboard?.writeText(copy.dataset.link);
+    copy.textContent = "Copied";
+  });
+}
+if (document.getElementById("invite")) {
+  const poll = setInterval(async () => {
+    try {
+      await api("GET", "/api/couple/");
+      clearInterval(poll);
+      location.href = "/";
+    } catch { /* not yet */ }
+  }, 2000);
+}

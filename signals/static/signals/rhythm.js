@@ -1,0 +1,131 @@
+// The rhythm editor: blocks of connection and autonomy time, my own mutes, the coming week.
+import { api, firstError } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const form = $("block-form");
+
+function describe(block) {
+  const days = block.days.length === 7 ? "Every day" : block.days.map((d) => DAYS[d]).join(", ");
+  const remind = block.remind_before ? ` · reminder ${block.remind_before} min before` : "";
+  return `${days} · ${block.start} for ${block.minutes} min${remind}${block.enabled ? "" : " · off"}`;
+}
+
+function button(text, onClick, pressed) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  if (pressed !== undefined) b.setAttribute("aria-pressed", String(pressed));
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+async function load() {
+  const [blocks, mute, upcoming] = await Promise.all([
+    api("GET", "/api/rhythm/blocks/"),
+    api("GET", "/api/rhythm/mute/"),
+    api("GET", "/api/rhythm/upcoming/?days=7"),
+  ]);
+  const list = $("blocks");
+  list.replaceChildren();
+  for (const block of blocks) {
+    const item = document.createElement("li");
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = block.kind === "connection" ? "Connection time" : "Autonomy time";
+    const name = document.createElement("strong");
+    name.textContent = block.name;
+    const when = document.createElement("span");
+    when.textContent = describe(block);
+    const actions = document.createElement("p");
+    actions.className = "row";
+    actions.append(
+      button("Edit", () => edit(block)),
+      button(block.muted ? "Unmute for me" : "Mute for me", () => mute_(block), block.muted),
+      button("Remove", () => remove(block)),
+    );
+    item.append(kind, name, when, actions);
+    list.append(item);
+  }
+  if (!blocks.length) list.innerHTML = "<li>No blocks yet. Add your first below.</li>";
+  const all = $("mute-all");
+  all.setAttribute("aria-pressed", String(mute.muted));
+  all.textContent = mute.muted ? "Unmute all my reminders" : "Mute all my reminders";
+  const week = $("upcoming");
+  week.replaceChildren();
+  for (const o of upcoming) {
+    const item = document.createElement("li");
+    const time = document.createElement("time");
+    time.dateTime = o.starts_at;
+    time.textContent = `${DAYS[(new Date(o.local_start.slice(0, 10)).getUTCDay() + 6) % 7]} ${o.local_start.slice(11)}–${o.local_end.slice(11)}`;
+    item.append(time, o.block.name);
+    week.append(item);
+  }
+  if (!upcoming.length) week.innerHTML = "<li>Nothing planned this week.</li>";
+}
+
+function edit(block) {
+  $("block-id").value = block.id;
+  $("block-name").value = block.name;
+  $("block-kind").value = block.kind;
+  $("block-start").value = block.start;
+  $("block-minutes").value = block.minutes;
+  $("block-remind").value = block.remind_before ?? "";
+  for (const box of form.querySelectorAll("input[name=day]")) box.checked = block.days.includes(Number(box.value));
+  $("edit-h").textContent = `Edit “${block.name}”`;
+  $("block-save").textContent = "Save";
+  $("block-cancel").hidden = false;
+  $("block-name").focus();
+}
+
+function reset() {
+  form.reset();
+  $("block-id").value = "";
+  $("edit-h").textContent = "Add a block";
+  $("block-save").textContent = "Add";
+  $("block-cancel").hidden = true;
+}
+
+async function mute_(block) {
+  await api("PUT", `/api/rhythm/blocks/${block.id}/mute/`, { muted: !block.muted });
+  load();
+}
+
+async function remove(block) {
+  await api("DELETE", `/api/rhythm/blocks/${block.id}/`);
+  load();
+}
+
+$("mute-all").addEventListener("click", async (event) => {
+  const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
+  await api("PUT", "/api/rhythm/mute/", { muted });
+  load();
+});
+
+$("block-cancel").addEventListener("click", reset);
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("block-error");
+  error.hidden = true;
+  const remind = $("block-remind").value;
+  const body = {
+    name: $("block-name").value,
+    kind: $("block-kind").value,
+    start: $("block-start").value,
+    minutes: Number($("block-minutes").value),
+    remind_before: remind ? Number(remind) : null,
+    days: [...form.querySelectorAll("input[name=day]:checked")].map((b) => Number(b.value)),
+  };
+  const id = $("block-id").value;
+  try {
+    await api(id ? "PATCH" : "POST", id ? `/api/rhythm/blocks/${id}/` : "/api/rhythm/blocks/", body);
+    reset();
+    load();
+  } catch (e) {
+    error.textContent = firstError(e);
+    error.hidden = false;
+  }
+});
+
+load();

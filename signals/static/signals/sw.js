@@ -1,0 +1,78 @@
+// Porchlight's service worker: the app shell offline, and notifications when closed.
+const VERSION = "porchlight-v1";
+const SHELL = [
+  "/offline/",
+  "/static/signals/app.css",
+  "/static/signals/common.js",
+  "/static/signals/live.js",
+  "/static/signals/home.js",
+  "/static/signals/icon.svg",
+  "/static/signals/icon-192.png",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate") {
+    // Pages: the network first (they carry fresh state); offline, the last copy seen.
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok && !response.redirected) {
+            const copy = response.clone();
+            caches.open(VERSION).then((cache) => cache.put(request, copy));
+          }
+          return response;
+        })
+        .catch(() => caches.match(request).then((hit) => hit || caches.match("/offline/"))),
+    );
+    return;
+  }
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(
+      caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+        const copy = response.clone();
+        caches.open(VERSION).then((cache) => cache.put(request, copy));
+        return response;
+      })),
+    );
+  }
+});
+
+self.addEventListener("push", (event) => {
+  const message = event.data ? event.data.json() : { title: "Porchlight", body: "", tag: "porchlight", url: "/" };
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: message.tag,
+      renotify: true,
+      icon: "/static/signals/icon-192.png",
+      badge: "/static/signals/icon-192.png",
+      data: { url: message.url || "/" },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = event.notification.data?.url || "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).pathname === url);
+      return open ? open.focus() : self.clients.openWindow(url);
+    }),
+  );
+});

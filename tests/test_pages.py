@@ -1,0 +1,151 @@
+"""The phone app's pages, server side: flows without JavaScript, headers, weight."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from signals.services import signal_set
+from tests.conftest import make_user, pair
+
+pytestmark = pytest.mark.django_db
+
+STATIC = Path(__file__).resolve().parent.parent / "signals" / "static" / "signals"
+
+
+def browser_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_signs_up_then_asks_to_pair_then_logs_out_and_in(db):
+    browser = Client()
+    r = browser.post(
+        "/accounts/register/",
+        {
+            "username": "erin",
+            "display_name": "Erin",
+            "timezone": "Europe/Berlin",
+            "password1": "a long quiet morning",
+            "password2": "a long quiet morning",
+        },
+    )
+    assert r.status_code == 302 and r.url == "/pair/"
+    assert browser.get("/").url == "/pair/"  # unpaired: the page says what to do next
+    assert "Make a code for my partner" in browser.get("/pair/").text
+    assert browser.post("/accounts/logout/").status_code == 302
+    assert browser.get("/").url.startswith("/accounts/login/")
+    r = browser.post("/accounts/login/", {"username": "erin", "password": "a long quiet morning"})
+    assert r.status_code == 302
+
+
+def test_it_refuses_a_bad_sign_up_with_the_reasons(db):
+    r = Client().post(
+        "/accounts/register/", {"username": "x", "timezone": "Nowhere", "password1": "1", "password2": "2"}
+    )
+    assert r.status_code == 200
+    assert r.text.count('role="alert"') >= 2
+
+
+def test_it_pairs_through_the_pages_with_a_code_link_and_qr(alice, bob):
+    a, b = browser_for(alice), browser_for(bob)
+    page = a.post("/pair/", {"invite": "1"}).text
+    code = re.search(r'id="code">([A-Z0-9-]+)<', page)[1]
+    assert "<svg" in page and f"/pair/?code={code.replace('-', '')}" in page
+    assert "Waiting for your partner" in page
+    # The share link fills the code in.
+    assert code.replace("-", "") in b.get(f"/pair/?code={code.replace('-', '')}").text
+    assert b.post("/pair/", {"code": code.lower()}).url == "/"
+    assert a.get("/pair/").url == "/"
+    assert b.post("/pair/", {"code": code}).status_code == 400
+
+
+def test_it_serves_the_app_with_its_starting_state(couple, alice, bob):
+    signal_set(user=bob, state="yellow", note="<b>long day</b>")
+    page = browser_for(alice).get("/").text
+    start = json.loads(re.search(r'<script id="boot" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert start["me"]["id"] == alice.pk
+    assert start["couple"]["seq"] == 2
+    assert {p["display_name"] for p in start["couple"]["partners"]} == {"Alice", "Bob"}
+    assert "<b>long day</b>" not in page  # json_script escapes it
+
+
+@pytest.mark.parametrize("path", ["/", "/rhythm/", "/history/", "/settings/"])
+def test_it_sends_unpaired_people_to_pairing(alice, path):
+    assert browser_for(alice).get(path).url == "/pair/"
+
+
+@pytest.mark.parametrize("path", ["/", "/rhythm/", "/history/", "/settings/", "/pair/"])
+def test_it_asks_strangers_to_log_in(db, path):
+    assert Client().get(path).url.startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("path", ["/", "/rhythm/", "/history/", "/settings/"])
+def test_it_serves_every_page_with_a_strict_csp_and_no_inline_script(couple, alice, path):
+    r = browser_for(alice).get(path)
+    assert r.status_code == 200
+    csp = r["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    for script in re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S):
+        attributes, body = script
+        assert 'src="' in attributes or 'type="application/json"' in attributes, script
+    assert " style=" not in r.text, "no inline styles"
+    assert not re.search(r"\son[a-z]+=", r.text), "no inline event handlers"
+
+
+def test_it_keeps_the_whole_home_page_under_100_kb(couple, alice):
+    html = browser_for(alice).get("/").content
+    assets = [STATIC / name for name in ("app.css", "common.js", "live.js", "home.js")]
+    total = len(html) + sum(len(p.read_bytes()) for p in assets)
+    assert total < 100 * 1024, total
+
+
+def test_it_shows_the_history_in_words_and_escapes_what_people_wrote(couple, alice, bob):
+    signal_set(user=bob, state="red", note="<script>alert(1)</script>")
+    page = browser_for(alice).get("/history/").text
+    assert "Bob: red" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_it_unpairs_from_the_settings_page(couple, alice, bob):
+    assert browser_for(alice).post("/unpair/").url == "/pair/"
+    assert browser_for(bob).get("/").url == "/pair/"
+
+
+def test_it_serves_an_installable_manifest(db):
+    manifest = Client().get("/manifest.webmanifest")
+    assert manifest["Content-Type"] == "application/manifest+json"
+    body = manifest.json()
+    assert body["display"] == "standalone" and body["start_url"] == "/"
+    sizes = {icon["sizes"] for icon in body["icons"] if icon["type"] == "image/png"}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in body["icons"]:
+        assert Client().get(icon["src"]).status_code == 200
+
+
+def test_it_serves_the_service_worker_from_the_root(db):
+    r = Client().get("/sw.js")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/javascript")
+    assert r["Service-Worker-Allowed"] == "/"
+    body = r.content.decode()
+    assert "showNotification" in body and "caches" in body
+
+
+def test_it_has_an_offline_page_for_the_shell(db):
+    assert "offline" in Client().get("/offline/").text.lower()
+
+
+def test_it_serves_the_home_screen_tags_for_ios(couple, alice):
+    page = browser_for(alice).get("/").text
+    assert 'rel="apple-touch-icon"' in page and 'name="apple-mobile-web-app-capable"' in page
+    assert 'rel="manifest"' in page
+
+
+def test_it_keeps_another_couples_history_out(couple, alice, charlie):
+    pair(charlie, make_user("dana"))
+    signal_set(user=alice, state="red", note="ours")
+    assert "ours" not in browser_for(charlie).get("/history/").text
