@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-scaled lint schema clean
+.PHONY: run test test-embedded test-scaled lint schema clean chromium screenshots
 
 # A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
 $(VENV)/.python:
@@ -37,9 +37,22 @@ test: lint test-embedded test-scaled
 test-embedded: $(VENV)/.installed-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not scaled"
 
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@[ -x $(CHROMIUM) ] || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; \
+			[ "$$CI" != "true" ] || exit 1; \
+		fi; }
+
 # The same suite again on PostgreSQL + Redis, plus the tests that only make sense there
-# (real servers, faults, row-lock concurrency). In CI a missing service fails the run.
-test-scaled: $(VENV)/.installed-dev
+# (real servers, faults, row-lock concurrency, two phones in Chromium). In CI a missing
+# service fails the run.
+test-scaled: $(VENV)/.installed-dev chromium
 	@if .ci/services check; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then \
@@ -57,6 +70,11 @@ lint: $(VENV)/.installed-dev
 
 schema: $(VENV)/.installed
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+# Screenshots of the main screens at 360 x 640, made by the browser tests.
+screenshots: $(VENV)/.installed-dev chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORCHLIGHT_SCREENSHOTS=1 \
+		$(PY) -m pytest tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -60,7 +60,9 @@ function renderLight(who) {
   const note = $("partner-note");
   note.textContent = who.signal.note || "";
   note.hidden = !who.signal.note;
-  $("partner-since").textContent = who.signal.set_at ? `since ${formatTime(who.signal.set_at, me.timezone, true)}` : "";
+  const setAt = who.signal.set_at && new Date(who.signal.set_at);
+  const today = setAt && setAt.toDateString() === new Date().toDateString();
+  $("partner-since").textContent = setAt ? `since ${formatTime(who.signal.set_at, me.timezone, !today)}` : "";
 }
 
 function renderPreview(element, preview) {
@@ -130,6 +132,7 @@ const live = new Live({
     else if (frame.type === "event") { apply(frame); announce(frame); }
     else if (frame.type === "ack") status("Shared.");
     else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
+    document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
     render();
   },
 });
@@ -191,4 +194,5 @@ $("reunion").addEventListener("click", () => api("POST", "/api/reunion/", { op_i
 $("preview-clear").addEventListener("click", () => api("DELETE", "/api/previews/").catch(() => {}));
 
 render();
+document.body.dataset.seq = String(couple.seq);
 live.start();

@@ -1,0 +1,215 @@
+"""Two partners in real Chromium (Debian's, driven by Playwright) against real server
+processes: pairing through the UI, a red within a second, a server restart and a
+network drop without a missed event, and the settings flows."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from couples.models import Couple, Event
+from tests.servers import AsgiWorker, test_database_url
+
+pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "a long quiet morning"
+# As root, and with no network beyond loopback (background calls would be refused).
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = "Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop on this thread; Django's ORM calls here
+    # are still plain synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def server():
+    worker = AsgiWorker(database_url=test_database_url(), redis_url=os.environ["REDIS_URL"], heartbeat=2)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+def phone(browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=server.base)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    return page
+
+
+def shot(page, name):
+    if os.environ.get("PORCHLIGHT_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / f"{name}.png")
+
+
+def sign_up(page, username, name):
+    page.goto("/accounts/register/")
+    page.fill("#id_username", username)
+    page.fill("#id_display_name", name)
+    page.fill("#id_timezone", "Europe/Berlin")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url("**/pair/")
+
+
+def pair_through_the_ui(browser, server):
+    ana, ben = phone(browser, server), phone(browser, server)
+    sign_up(ana, "ana", "Ana")
+    sign_up(ben, "ben", "Ben")
+    ana.click("text=Make a code for my partner")
+    code = ana.locator("#code").text_content()
+    shot(ana, "pair")
+    ben.fill("#id_code", code.lower())
+    ben.click("form.stack button.primary")
+    ben.wait_for_url(f"{server.base}/")
+    ana.wait_for_url(f"{server.base}/", timeout=10000)  # the waiting page moves on by itself
+    for page in (ana, ben):
+        expect(page.locator("#partner-name")).not_to_have_text("Your partner")
+    return ana, ben
+
+
+def seq_of(page) -> int:
+    return int(page.evaluate("document.body.dataset.seq"))
+
+
+def wait_caught_up(page, timeout=10):
+    couple = Couple.objects.get(ended_at__isnull=True)
+    deadline = time.monotonic() + timeout
+    while seq_of(page) != couple.seq:
+        assert time.monotonic() < deadline, f"page at seq {seq_of(page)}, couple at {couple.seq}"
+        time.sleep(0.05)
+        couple.refresh_from_db()
+
+
+def test_it_pairs_two_phones_and_carries_a_red_within_a_second(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    expect(ben.locator("#net")).to_be_hidden()
+    started = time.monotonic()
+    ana.click(".light-btn[data-state=red]")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "red", timeout=1000)
+    assert time.monotonic() - started < 1.0
+    expect(ben.locator("#partner-word")).to_have_text("Red")
+    expect(ben.locator("#announce")).to_contain_text("Ana's light is now red")
+    expect(ana.locator(".light-btn[data-state=red]")).to_have_attribute("aria-pressed", "true")
+    shot(ben, "home")
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_survives_a_server_restart_without_missing_an_event(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    server.stop()
+    expect(ben.locator("#net")).to_have_text("Connecting…", timeout=5000)
+    server.start()  # same port
+    ana.fill("#note", "back online")
+    ana.click(".light-btn[data-state=green]")  # queued until Ana's socket is back, then sent once
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "green", timeout=20000)
+    expect(ben.locator("#partner-note")).to_have_text("back online")
+    expect(ben.locator("#net")).to_be_hidden()
+    wait_caught_up(ben)
+    assert Event.objects.filter(kind="signal.changed", data__state="green").count() == 1
+
+
+def test_it_survives_a_network_drop_and_sends_an_offline_tap_once(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ben.context.set_offline(True)
+    expect(ben.locator("#net")).to_have_text("Offline")
+    ana.click(".light-btn[data-state=yellow]")
+    ben.click(".light-btn[data-state=red]")  # a tap while offline: kept in the outbox
+    expect(ben.locator("#my-status")).to_contain_text("when you're back online")
+    ben.context.set_offline(False)
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow", timeout=15000)
+    expect(ana.locator("#partner-light")).to_have_attribute("data-state", "red", timeout=15000)
+    wait_caught_up(ben)
+    ben.reload()  # a reload must not send it again
+    wait_caught_up(ben)
+    assert Event.objects.filter(kind="signal.changed", data__state="red").count() == 1
+
+
+def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    # A preview, seen by the partner, then "I'm back".
+    ben.click("#presets button >> nth=0")
+    ben.fill("#preview-time", "22:00")
+    ben.click("#preview-form button.primary")
+    expect(ana.locator("#partner-preview .preview-message")).to_contain_text("goodnight")
+    expect(ana.locator("#partner-preview .preview-when")).to_contain_text("back around")
+    ben.click("#reunion")
+    expect(ana.locator("#partner-preview")).to_be_hidden()
+    # A rhythm block.
+    ana.goto("/rhythm/")
+    ana.fill("#block-name", "Dinner")
+    for day in ("0", "2", "4"):
+        ana.check(f"input[name=day][value='{day}']")
+    ana.fill("#block-start", "19:00")
+    ana.click("#block-save")
+    expect(ana.locator("#blocks")).to_contain_text("Dinner")
+    expect(ana.locator("#upcoming li").first).not_to_have_text("Nothing planned this week.")
+    shot(ana, "rhythm")
+    # Settings: the flag threshold, for both.
+    ana.goto("/settings/")
+    ana.fill("#us-threshold", "6")
+    ana.click("#us-form button")
+    expect(ana.locator("#us-status")).to_have_text("Saved.")
+    assert Couple.objects.get().flag_threshold == 6
+    ana.fill("#us-threshold", "99")  # out of range: the browser itself holds the form back
+    ana.click("#us-form button")
+    expect(ana.locator("#us-threshold:invalid")).to_have_count(1)
+    assert Couple.objects.get().flag_threshold == 6
+    shot(ana, "settings")
+    ben.goto("/history/")
+    expect(ben.locator(".timeline")).to_contain_text("Dinner")
+    shot(ben, "history")
+    # Unpair, with one calm question; the partner's page leaves at once.
+    ben.goto("/")
+    ana.click("#unpair-ask")
+    expect(ana.locator("#unpair-confirm")).to_be_visible()
+    ana.click("#unpair-no")
+    expect(ana.locator("#unpair-confirm")).to_be_hidden()
+    ana.click("#unpair-ask")
+    ana.click("#unpair-yes")
+    ana.wait_for_url("**/pair/")
+    ben.wait_for_url("**/pair/", timeout=5000)
+    assert Couple.objects.get().ended_at is not None
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_is_usable_with_the_keyboard_alone(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.focus("#note")
+    ana.keyboard.press("Shift+Tab")  # back to the last light button
+    ana.keyboard.press("Enter")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "red")
+    # Every target a thumb uses is at least 44 px (a checkbox's whole labelled row is its target).
+    for path in ("/", "/settings/", "/rhythm/"):
+        ana.goto(path)
+        targets = ana.locator(".tabs a:visible, button:visible, input:visible:not([type=checkbox]), .field.check:visible")
+        assert targets.count() > 5
+        for i in range(targets.count()):
+            box = targets.nth(i).bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44, (path, targets.nth(i).evaluate("e => e.outerHTML"))
