@@ -19,8 +19,15 @@ CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSWORD = "a long quiet morning"
 # As root, and with no network beyond loopback (background calls would be refused).
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +215,13 @@ def test_it_is_usable_with_the_keyboard_alone(browser, server):
     # Every target a thumb uses is at least 44 px (a checkbox's whole labelled row is its target).
     for path in ("/", "/settings/", "/rhythm/"):
         ana.goto(path)
-        targets = ana.locator(".tabs a:visible, button:visible, input:visible:not([type=checkbox]), .field.check:visible")
+        targets = ana.locator(
+            ".tabs a:visible, button:visible, input:visible:not([type=checkbox]), .field.check:visible"
+        )
         assert targets.count() > 5
         for i in range(targets.count()):
             box = targets.nth(i).bounding_box()
-            assert box["height"] >= 44 and box["width"] >= 44, (path, targets.nth(i).evaluate("e => e.outerHTML"))
+            assert box["height"] >= 44 and box["width"] >= 44, (
+                path,
+                targets.nth(i).evaluate("e => e.outerHTML"),
+            )

@@ -9,8 +9,14 @@ CSS = (Path(__file__).resolve().parent.parent / "signals" / "static" / "signals"
 
 # (text, background) pairs as the stylesheet uses them.
 PAIRS = [
-    ("text", "bg"), ("text", "card"), ("muted", "card"), ("muted", "bg"), ("accent", "card"),
-    ("green-text", "green"), ("yellow-text", "yellow"), ("red-text", "red"),
+    ("text", "bg"),
+    ("text", "card"),
+    ("muted", "card"),
+    ("muted", "bg"),
+    ("accent", "card"),
+    ("green-text", "green"),
+    ("yellow-text", "yellow"),
+    ("red-text", "red"),
     ("bg", "text"),  # the banner and primary buttons
 ]
 
