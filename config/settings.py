@@ -242,7 +242,11 @@ PORCHLIGHT = {
     # The background loops and their steps, each loop in a thread of its own, so that a
     # slow push service never holds up a reminder.
     "LOOPS": {
-        "rhythms": ["rhythms.scheduler.step", "signals.push.push_dispatch_next"],
+        "rhythms": [
+            "rhythms.scheduler.step",
+            "signals.push.push_dispatch_next",
+            "signals.ownership.history_purge_next",
+        ],
         "push": ["signals.push.push_send_next"],
     },
     "PUSH_TIMEOUT_SECONDS": envint("PORCHLIGHT_PUSH_TIMEOUT_SECONDS", 10),

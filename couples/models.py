@@ -45,6 +45,8 @@ class Couple(models.Model):
     retention_months = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)]
     )
+    # When the retention purge last found nothing more to remove here.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     SETTINGS = ("timezone", "flags_enabled", "flag_threshold", "retention_months")
 
@@ -142,6 +144,11 @@ class Event(models.Model):
     op_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
+        indexes = [
+            # History: a couple's events of a kind over a period, and a person's own.
+            models.Index(fields=["couple", "kind", "at"], name="event_kind_period"),
+            models.Index(fields=["actor", "at"], name="event_actor_period"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["couple", "seq"], name="event_seq_unique"),
             models.UniqueConstraint(

@@ -260,3 +260,30 @@ def session_logged_out(sender, request, user, **kwargs) -> None:
     by itself (its scope keeps the session it started with), so ring its doorbell."""
     if user is not None and request is not None:
         user_logged_out(user=user, auth_key=auth_key_for_session(request.session.session_key))
+
+
+def account_delete(*, user: User, password: str) -> None:
+    """Delete a person: confirmed with their password; their partner sees a neutral
+    partner.left; every row of theirs goes, and what only they wrote with it (their
+    events: lights, notes, previews). The couple's shared rhythm stays with the partner.
+    Their sockets close at once; their sessions and tokens end with the user row."""
+    if not user.check_password(password):
+        raise ValidationError({"password": [WORDS["bad_password"]]})
+    with transaction.atomic():
+        couple = user.active_couple()
+        if couple is not None:
+            couple = couple_lock(couple.pk)
+            event_append(couple=couple, kind="partner.left", actor=None, data={"user": user.pk})
+            members = list(couple.memberships.filter(left_at__isnull=True).values_list("user_id", flat=True))
+            now = timezone.now()
+            couple.memberships.filter(left_at__isnull=True).update(left_at=now)
+            couple.ended_at = now
+            couple.save(update_fields=["ended_at"])
+            for member in members:
+                transaction.on_commit(lambda m=member: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
+        Event.objects.filter(actor=user).delete()
+        # Nudges name the person in their data; they were for them alone.
+        Event.objects.filter(kind="preview.due", data__user=user.pk).delete()
+        user_id = user.pk
+        user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices, tokens
+    transaction.on_commit(lambda: sockets_close(user_id=user_id, code=CLOSE_UNAUTHORIZED))

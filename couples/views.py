@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from couples import services
 from couples.api import LoginThrottle, request_auth_key
 from couples.serializers import (
+    AccountDeleteSerializer,
     CredentialsSerializer,
     InviteSerializer,
     PasswordChangeSerializer,
@@ -114,6 +115,19 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
+
+    @extend_schema(
+        request=AccountDeleteSerializer,
+        responses={204: None, **errors(400, 401)},
+        description="Delete my account, confirmed with my password. It cannot be undone.",
+    )
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.account_delete(user=request.user, password=serializer.validated_data["password"])
+        if not isinstance(request.auth, Token):
+            request.session.flush()  # the user is gone: end this session without a logout signal
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InviteView(APIView):

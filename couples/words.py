@@ -15,6 +15,7 @@ WORDS = {
     "invite_self": _("That is your own invite. Send it to your partner."),
     "inviter_paired": _("The person who made this invite is already paired."),
     "too_many_invites": _("You have enough open invites. Use one or wait for them to expire."),
+    "bad_password": _("That is not your password."),
     "bad_credentials": _("That username and password do not match."),
     "bad_op_id": _("op_id is up to 64 letters, digits, '-', '_', ':' or '.'."),
     "op_id_reused": _("This op_id was already used for a different change."),

@@ -171,6 +171,8 @@ class Preview(models.Model):
     unreachable_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     cleared_at = models.DateTimeField(null=True, blank=True)
+    # How it ended: "reunion", "cleared" or "replaced" (history counts the reunions).
+    ended_by = models.CharField(max_length=8, blank=True)
     # When to nudge the author to reconnect; cleared by the claim, a reunion or a new preview.
     nudge_at = models.DateTimeField(null=True, blank=True)
 

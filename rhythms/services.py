@@ -244,7 +244,7 @@ def preview_post(
         if earlier is not None:
             return earlier, False
         Preview.objects.filter(couple=couple, user=user, cleared_at__isnull=True).update(
-            cleared_at=now, nudge_at=None
+            cleared_at=now, nudge_at=None, ended_by="replaced"
         )
         preview = Preview.objects.create(
             couple=couple,
@@ -266,7 +266,9 @@ def preview_clear(*, user: User) -> Event:
         preview = _preview_live(couple, user)
         if preview is None:
             raise ServiceError("no_preview", WORDS["no_preview"], 404)
-        Preview.objects.filter(pk=preview.pk).update(cleared_at=timezone.now(), nudge_at=None)
+        Preview.objects.filter(pk=preview.pk).update(
+            cleared_at=timezone.now(), nudge_at=None, ended_by="cleared"
+        )
         data = {"user": user.pk, "preview": preview.pk}
         return event_append(couple=couple, kind="preview.cleared", actor=user, data=data)
 
@@ -280,7 +282,9 @@ def reunion(*, user: User, op_id: str | None = None) -> tuple[Event, bool]:
             return earlier, False
         preview = _preview_live(couple, user)
         if preview is not None:
-            Preview.objects.filter(pk=preview.pk).update(cleared_at=timezone.now(), nudge_at=None)
+            Preview.objects.filter(pk=preview.pk).update(
+                cleared_at=timezone.now(), nudge_at=None, ended_by="reunion"
+            )
         data = {"user": user.pk, "preview": preview.pk if preview else None}
         event = event_append(couple=couple, kind="reunion", actor=user, data=data, op_id=op_id)
     return event, True

@@ -69,3 +69,17 @@ class PushJob(models.Model):
     class Meta:
         indexes = [models.Index(fields=["next_try_at"], name="pushjob_due")]
         constraints = [models.UniqueConstraint(fields=["device", "event"], name="one_push_per_device_event")]
+
+
+class SignalSpan(models.Model):
+    """How long a light was on: one row per light set, closed when the next is set.
+    History sums these in the database (time-in-state), clipped to the period asked."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="spans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    state = models.CharField(max_length=6, choices=State.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["couple", "started_at"], name="span_period")]

@@ -77,3 +77,26 @@ class PushDeviceUpdateSerializer(serializers.Serializer):
 
 class PushKeySerializer(serializers.Serializer):
     public_key = serializers.CharField(help_text="applicationServerKey, base64url")
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    kind = serializers.CharField(required=False, help_text="one kind, or several separated by commas")
+    partner = serializers.IntegerField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    cursor = serializers.IntegerField(required=False, min_value=1)
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    results = serializers.ListField(child=serializers.DictField())
+    next_cursor = serializers.IntegerField(allow_null=True)
+    archive = serializers.BooleanField(help_text="true after an unpair: only my own events, read-only")
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["week", "month"], default="week")
+    date = serializers.DateField(required=False)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "csv"], default="json")

@@ -21,7 +21,7 @@ from couples.services import (
 from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
-from signals.models import NOTE_MAX, Flag, Signal, State
+from signals.models import NOTE_MAX, Flag, Signal, SignalSpan, State
 from signals.words import WORDS
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -53,6 +53,8 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
         Signal.objects.update_or_create(
             couple=couple, user=user, defaults={"state": state, "note": note, "set_at": now}
         )
+        SignalSpan.objects.filter(couple=couple, user=user, ended_at__isnull=True).update(ended_at=now)
+        SignalSpan.objects.create(couple=couple, user=user, state=state, started_at=now)
         data = {
             "user": user.pk,
             "state": state,

@@ -1,6 +1,7 @@
 """The couple and its lights over REST: thin views over the services."""
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,15 +9,19 @@ from rest_framework.views import APIView
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle
 from couples.serializers import EventSerializer, JoinSerializer, errors
-from signals import push, services
+from signals import history, ownership, push, services
 from signals.serializers import (
     CoupleSerializer,
+    ExportQuerySerializer,
     FlagSerializer,
+    HistoryPageSerializer,
+    HistoryQuerySerializer,
     PushDeviceSerializer,
     PushDeviceUpdateSerializer,
     PushKeySerializer,
     SettingsSerializer,
     SignalSetSerializer,
+    SummaryQuerySerializer,
 )
 
 
@@ -131,3 +136,68 @@ class PushDeviceView(APIView):
     def delete(self, request, pk: int):
         push.device_of(user=request.user, device_id=pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _query(serializer_class, request, renames=None):
+    data = request.query_params.dict()
+    for public, internal in (renames or {}).items():
+        if public in data:
+            data[internal] = data.pop(public)
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class HistoryView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, description="event kind(s), comma separated"),
+            OpenApiParameter("partner", int, description="only this partner's events"),
+            OpenApiParameter("from", str, description="YYYY-MM-DD, the couple's local date"),
+            OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("cursor", int, description="next_cursor of the previous page"),
+        ],
+        responses={200: HistoryPageSerializer, **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        q = _query(HistoryQuerySerializer, request, {"from": "start", "to": "end"})
+        kinds = [k for k in q.get("kind", "").split(",") if k] or None
+        page = history.timeline(
+            user=request.user,
+            kinds=kinds,
+            partner=q.get("partner"),
+            start=q.get("start"),
+            end=q.get("end"),
+            cursor=q.get("cursor"),
+        )
+        return Response(page)
+
+
+class SummaryView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, enum=["week", "month"]),
+            OpenApiParameter("date", str, description="YYYY-MM-DD in the period; default today"),
+        ],
+        responses={200: dict, **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        q = _query(SummaryQuerySerializer, request)
+        return Response(history.summary(user=request.user, period=q["period"], day=q.get("date")))
+
+
+class ExportView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={(200, "application/json"): dict, (200, "text/csv"): str, **errors(400, 401)},
+    )
+    def get(self, request):
+        q = _query(ExportQuerySerializer, request)
+        data = ownership.export_data(user=request.user)
+        if q["format"] == "csv":
+            response = HttpResponse(ownership.export_csv(data), content_type="text/csv; charset=utf-8")
+        else:
+            response = JsonResponse(data, json_dumps_params={"indent": 2})
+        name = f"porchlight-{request.user.username}.{q['format']}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
