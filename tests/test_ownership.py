@@ -1,0 +1,175 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from channels.db import database_sync_to_async
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from couples.models import Couple, Event
+from couples.services import account_delete, couple_unpair
+from rhythms.services import block_create, preview_post
+from signals.models import SignalSpan
+from signals.ownership import PURGE_BATCH, history_purge_next
+from signals.services import signal_set
+from tests.conftest import client_for, make_user, pair
+from tests.sockets import closed_with, frame, open_socket
+
+pytestmark = pytest.mark.django_db
+
+DINNER = {"kind": "connection", "name": "Dinner", "days": [0, 1], "start": "19:00", "minutes": 60}
+
+
+def test_it_exports_my_own_data_as_json(couple, alice, bob):
+    signal_set(user=alice, state="yellow", note="my note")
+    signal_set(user=bob, state="red", note="his note")
+    preview_post(user=alice, message="my preview")
+    preview_post(user=bob, message="his preview")
+    block_create(user=bob, fields=DINNER)
+    r = client_for(alice).get("/api/me/export/?format=json")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    data = r.json()
+    assert data["account"]["username"] == "alice"
+    assert [(x["state"], x["note"]) for x in data["lights"]] == [("yellow", "my note")]
+    assert [p["message"] for p in data["previews"]] == ["my preview"]
+    assert [b["name"] for b in data["rhythm"]] == ["Dinner"]  # shared, so both have it
+    assert "his note" not in r.text and "his preview" not in r.text
+    assert "password" not in r.text
+
+
+def test_it_exports_csv_that_a_spreadsheet_cannot_run(couple, alice):
+    signal_set(user=alice, state="red", note="=HYPERLINK(\"http://evil\")")
+    r = client_for(alice).get("/api/me/export/?format=csv")
+    assert r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode())))
+    assert rows[0] == ["type", "at", "state_or_kind", "text", "until", "detail"]
+    light = next(row for row in rows if row[0] == "light")
+    assert light[2] == "red" and light[3].startswith("'=")
+
+
+def test_it_exports_nothing_of_an_ex_partner(couple, alice, bob):
+    signal_set(user=bob, state="red", note="his")
+    block_create(user=bob, fields=DINNER)
+    couple_unpair(user=alice)
+    data = client_for(alice).get("/api/me/export/").json()
+    assert data["lights"] == [] and data["rhythm"] == [] and "his" not in str(data)
+
+
+def test_it_refuses_an_unknown_export_format(alice):
+    assert client_for(alice).get("/api/me/export/?format=xml").status_code == 400
+
+
+def test_it_refuses_to_delete_an_account_without_the_password(couple, alice):
+    r = client_for(alice).delete("/api/me/", {"password": "wrong"})
+    assert r.status_code == 400 and "password" in r.json()["errors"]
+    assert client_for(alice).delete("/api/me/", {}).status_code == 400
+
+
+def user_rows(user_id) -> dict:
+    """Rows anywhere that still point at this user id, by model and field."""
+    found = {}
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignKey) and field.related_model._meta.label == settings.AUTH_USER_MODEL:
+                count = model.objects.filter(**{field.name: user_id}).count()
+                if count:
+                    found[f"{model._meta.label}.{field.name}"] = count
+    return found
+
+
+def test_it_deletes_an_account_and_leaves_no_rows_behind(couple, alice, bob, charlie):
+    signal_set(user=alice, state="red", note="mine")
+    preview_post(user=alice, message="my preview", expected_at=timezone.now() + timedelta(hours=1))
+    block, _ = block_create(user=alice, fields=DINNER)
+    client_for(alice).put(f"/api/rhythm/blocks/{block.pk}/mute/", {"muted": True})
+    client_for(alice).post("/api/couple/invite/")  # refused: paired; an old invite below
+    Token.objects.create(user=alice)
+    signal_set(user=bob, state="green", note="his")
+    alice_id = alice.pk
+    token = Token.objects.get(user=alice).key
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").delete(
+        "/api/me/", {"password": "correct horse battery"}, format="json"
+    ).status_code == 204
+    assert user_rows(alice_id) == {}
+    assert not Event.objects.filter(data__note="mine").exists()
+    assert "my preview" not in str(list(Event.objects.values_list("data", flat=True)))
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/me/").status_code == 401
+    # The partner sees a neutral goodbye, keeps their own words and the shared rhythm.
+    left = Event.objects.filter(kind="partner.left").get()
+    assert left.actor is None and left.data == {"user": alice_id}
+    assert Event.objects.filter(data__note="his").exists()
+    assert Couple.objects.get(pk=couple.pk).ended_at is not None
+    assert client_for(bob).get("/api/couple/").status_code == 404
+
+
+def test_it_ends_the_browser_session_when_deleting(couple, alice):
+    browser = Client()
+    browser.force_login(alice)
+    csrf = browser.get("/settings/") and browser.cookies.get("csrftoken")
+    r = browser.delete(
+        "/api/me/", '{"password": "correct horse battery"}', content_type="application/json",
+        HTTP_X_CSRFTOKEN=csrf.value if csrf else "",
+    )
+    assert r.status_code == 204
+    assert browser.get("/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_closes_sockets_when_an_account_is_deleted(couple, alice, bob):
+    mine, theirs = await open_socket(alice), await open_socket(bob)
+    await frame(mine), await frame(theirs)
+    await database_sync_to_async(account_delete)(user=alice, password="correct horse battery")
+    assert await closed_with(mine) in (4401, 4403)
+    left = await frame(theirs)
+    assert left["kind"] == "partner.left" and left["actor"] is None
+    assert await closed_with(theirs) == 4403
+    await mine.disconnect()
+    await theirs.disconnect()
+
+
+def test_it_purges_old_events_in_batches_by_the_couples_retention(couple, alice, bob):
+    client_for(alice).patch("/api/couple/settings/", {"retention_months": 1})
+    old = timezone.now() - timedelta(days=45)
+    with time_machine.travel(old, tick=False):
+        for i in range(PURGE_BATCH + 20):
+            signal_set(user=alice, state="green" if i % 2 else "yellow")
+    signal_set(user=bob, state="red", note="recent")
+    now = timezone.now()
+    assert history_purge_next(now) is True  # one batch
+    assert Event.objects.filter(at__lt=now - timedelta(days=30)).count() == 20  # the rest of the old ones
+    while history_purge_next(now):
+        pass
+    assert not Event.objects.filter(at__lt=now - timedelta(days=30)).exists()
+    assert Event.objects.filter(data__note="recent").exists()
+    assert not SignalSpan.objects.filter(ended_at__lt=now - timedelta(days=30)).exists()
+    assert history_purge_next(now) is False  # nothing more: it rests for a while
+
+
+def test_it_keeps_everything_when_retention_is_off(couple, alice):
+    with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
+        signal_set(user=alice, state="green")
+    assert history_purge_next(timezone.now()) is False
+    assert Event.objects.filter(kind="signal.changed").count() == 1
+
+
+def test_it_resets_a_socket_to_a_snapshot_when_the_missed_events_were_purged(couple, alice):
+    from signals.services import socket_start
+
+    signal_set(user=alice, state="green")
+    Event.objects.filter(seq=2).delete()  # as a purge would
+    frames, seq = socket_start(user=alice, couple_id=couple.pk, after=1, replay_max=100)
+    assert frames[0]["type"] == "snapshot" and seq == 2
+
+
+def test_it_keeps_other_couples_out_of_my_export(couple, alice, charlie):
+    pair(charlie, make_user("dana"))
+    signal_set(user=charlie, state="red", note="theirs")
+    assert "theirs" not in client_for(alice).get("/api/me/export/").content.decode()
