@@ -209,13 +209,17 @@ def weekly_counts(*, couple: Couple, weeks: int, now: datetime) -> list[dict]:
     ]
 
 
-def week_strip(*, couple: Couple, day: date, now: datetime) -> dict:
-    """Each partner's lights across one local week, as (state, start, end) in UTC."""
+def week_strip(*, couple: Couple, day: date, now: datetime, only: User | None = None) -> dict:
+    """Each partner's lights across one local week, as (state, start, end) in UTC;
+    with `only`, that person's alone (an ex-partner's archive)."""
     tz = ZoneInfo(couple.timezone)
     _, start, end = period_bounds("week", day, tz)
     until = min(end, now)
+    spans = SignalSpan.objects.filter(couple=couple)
+    if only is not None:
+        spans = spans.filter(user=only)
     spans = (
-        SignalSpan.objects.filter(couple=couple, started_at__lt=until)
+        spans.filter(started_at__lt=until)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
         .order_by("started_at")
         .values("user_id", "state", "started_at", "ended_at")

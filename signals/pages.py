@@ -3,6 +3,7 @@ static/signals/ bring to life. Sign-up, log-in and pairing work without JavaScri
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import segno
 from django import forms
@@ -14,6 +15,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +23,7 @@ from couples import services as couples_services
 from couples.models import Event, User
 from couples.validators import validate_timezone
 from rhythms.words import PRESETS
+from signals import history as history_module
 from signals import services
 from signals.models import State
 from signals.words import WORDS
@@ -160,17 +163,96 @@ def _event_sentence(event: Event, names: dict) -> str:
             return event.kind
 
 
+STRIP_WIDTH, WEEKS = 700, 12
+
+
+def _week_strip_rows(couple, names: dict, day, now, only=None) -> dict:
+    """Geometry of each partner's lights across the week, for the SVG strip."""
+    strip = history_module.week_strip(couple=couple, day=day, now=now, only=only)
+    start, length = strip["start"], (strip["end"] - strip["start"]).total_seconds()
+    rows = []
+    for index, (user_id, spans) in enumerate(sorted(strip["strips"].items())):
+        segments = [
+            {
+                "state": state,
+                "x": round((begin - start).total_seconds() / length * STRIP_WIDTH, 1),
+                "width": max(round((end - begin).total_seconds() / length * STRIP_WIDTH, 1), 0.5),
+            }
+            for state, begin, end in spans
+        ]
+        rows.append({"name": names.get(user_id, ""), "y": 10 + index * 40, "segments": segments})
+    days = [{"x": round(i * STRIP_WIDTH / 7, 1), "label": DAYS[i]} for i in range(7)]
+    return {"rows": rows, "days": days, "height": 30 + 40 * max(len(rows), 1)}
+
+
+def _weekly_bars(couple, now) -> dict:
+    weeks = history_module.weekly_counts(couple=couple, weeks=WEEKS, now=now)
+    top = max([max(w[s] for s in State.values) for w in weeks] + [1])
+    group = STRIP_WIDTH / WEEKS
+    bars = []
+    for i, week in enumerate(weeks):
+        for j, state in enumerate(State.values):
+            height = round(week[state] / top * 120, 1)
+            bars.append(
+                {
+                    "state": state,
+                    "count": week[state],
+                    "week_of": week["week_of"],
+                    "x": round(i * group + 6 + j * (group - 12) / 3, 1),
+                    "width": round((group - 12) / 3 - 2, 1),
+                    "y": round(140 - height, 1),
+                    "height": height,
+                }
+            )
+    return {
+        "bars": bars,
+        "weeks": weeks,
+        "labels": [
+            {"x": round(i * group + group / 2, 1), "text": w["week_of"][5:]}
+            for i, w in enumerate(weeks)
+            if i % 2 == 0
+        ],
+    }
+
+
+def _hours(seconds: float) -> str:
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 @login_required
 @never_cache
 def history(request):
-    """The latest of the couple's events, in words (the history issue adds the charts)."""
-    couple = request.user.active_couple()
-    if couple is None:
+    """How the lights went: this week's strip, the last weeks' counts, the timeline."""
+    try:
+        couple, own_only = history_module.history_scope(user=request.user)
+    except couples_services.NotPaired:
         return redirect("pair")
     names = {p.pk: p.display_name for p in couple.partners()}
-    events = Event.objects.filter(couple=couple).select_related("actor").order_by("-seq")[:100]
-    rows = [{"at": e.at, "kind": e.kind, "text": _event_sentence(e, names)} for e in events]
-    return render(request, "signals/history.html", {"rows": rows, "page": "history", "couple": couple})
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(couple.timezone)).date()
+    week = history_module.summary(user=request.user, period="week", day=today, now=now)
+    for person in week["partners"]:
+        person["time_on"] = {state: _hours(seconds) for state, seconds in person["seconds_on"].items()}
+    page = history_module.timeline(user=request.user)
+    by_seq = {
+        e.seq: e for e in Event.objects.filter(couple=couple, seq__in=[r["seq"] for r in page["results"]])
+    }
+    rows = [
+        {"at": by_seq[r["seq"]].at, "kind": r["kind"], "text": _event_sentence(by_seq[r["seq"]], names)}
+        for r in page["results"]
+    ]
+    context = {
+        "rows": rows,
+        "page": "history",
+        "couple": couple if not own_only else None,
+        "archive": own_only,
+        "week": week,
+        "strip": _week_strip_rows(couple, names, today, now, only=request.user if own_only else None),
+        "bars": _weekly_bars(couple, now) if not own_only else None,
+        "width": STRIP_WIDTH,
+    }
+    return render(request, "signals/history.html", context)
 
 
 @require_GET

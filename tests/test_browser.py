@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from couples.models import Couple, Event
+from couples.models import Couple, Event, User
 from tests.servers import AsgiWorker, test_database_url
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -192,6 +192,10 @@ def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
     ben.goto("/history/")
     expect(ben.locator(".timeline")).to_contain_text("Dinner")
     shot(ben, "history")
+    # The export downloads my own data.
+    with ana.expect_download() as download:
+        ana.click("text=Download (JSON)")
+    assert '"username": "ana"' in Path(download.value.path()).read_text()
     # Unpair, with one calm question; the partner's page leaves at once.
     ben.goto("/")
     ana.click("#unpair-ask")
@@ -203,7 +207,25 @@ def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
     ana.wait_for_url("**/pair/")
     ben.wait_for_url("**/pair/", timeout=5000)
     assert Couple.objects.get().ended_at is not None
+    # After the unpair the history is a read-only archive of my own.
+    ana.goto("/history/")
+    expect(ana.locator(".banner")).to_contain_text("no longer paired")
     assert ana.errors == [] and ben.errors == []
+
+
+def test_it_deletes_an_account_from_the_settings_page(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/settings/")
+    ana.click("#delete-ask")
+    ana.fill("#delete-password", "not it")
+    ana.click("#delete-yes")
+    expect(ana.locator("#delete-error")).to_contain_text("not your password")
+    ana.fill("#delete-password", PASSWORD)
+    ana.click("#delete-yes")
+    ana.wait_for_url("**/accounts/register/")
+    ben.wait_for_url("**/pair/", timeout=5000)  # the partner's app leaves at once
+    assert not User.objects.filter(username="ana").exists()
+    assert Event.objects.get(kind="partner.left").actor is None
 
 
 def test_it_is_usable_with_the_keyboard_alone(browser, server):

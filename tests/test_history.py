@@ -1,9 +1,8 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
-from couples.models import Couple, Event
 from couples.services import couple_settings_update, couple_unpair
 from rhythms.scheduler import step
 from rhythms.services import block_create, preview_clear, preview_post, reunion
@@ -70,7 +69,10 @@ def test_it_sums_time_in_state_for_a_week_across_the_dst_change(march, alice, bo
 
 def test_it_sums_a_month_in_the_couples_timezone(march, alice):
     month = summary(user=alice, period="month", day=date(2026, 3, 1), now=utc(2026, 4, 2))
-    assert (month["starts_at"], month["ends_at"]) == ("2026-02-28T23:00:00+00:00", "2026-03-31T22:00:00+00:00")
+    assert (month["starts_at"], month["ends_at"]) == (
+        "2026-02-28T23:00:00+00:00",
+        "2026-03-31T22:00:00+00:00",
+    )
     a = partner(month, alice)
     green = (69 * H + 50 * 60) + 94 * H + (107 * H + 59 * 60)
     assert a["seconds_on"] == {"green": green, "yellow": 74 * H, "red": 660.0}
@@ -104,7 +106,7 @@ def test_it_pages_the_timeline_newest_first_stable_while_events_arrive(couple, a
 
 def test_it_filters_the_timeline_by_kind_partner_and_dates(march, alice, bob):
     client = client_for(alice)
-    reds = client.get("/api/history/?kind=signal.changed&partner=%d" % bob.pk).json()["results"]
+    reds = client.get(f"/api/history/?kind=signal.changed&partner={bob.pk}").json()["results"]
     assert [e["data"]["state"] for e in reds] == ["red"]
     kinds = client.get("/api/history/?kind=preview.posted,reunion").json()["results"]
     assert [e["kind"] for e in kinds] == ["preview.posted", "reunion", "preview.posted"]  # newest first

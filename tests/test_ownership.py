@@ -45,7 +45,7 @@ def test_it_exports_my_own_data_as_json(couple, alice, bob):
 
 
 def test_it_exports_csv_that_a_spreadsheet_cannot_run(couple, alice):
-    signal_set(user=alice, state="red", note="=HYPERLINK(\"http://evil\")")
+    signal_set(user=alice, state="red", note='=HYPERLINK("http://evil")')
     r = client_for(alice).get("/api/me/export/?format=csv")
     assert r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode())))
@@ -77,7 +77,10 @@ def user_rows(user_id) -> dict:
     found = {}
     for model in apps.get_models():
         for field in model._meta.get_fields():
-            if isinstance(field, models.ForeignKey) and field.related_model._meta.label == settings.AUTH_USER_MODEL:
+            if (
+                isinstance(field, models.ForeignKey)
+                and field.related_model._meta.label == settings.AUTH_USER_MODEL
+            ):
                 count = model.objects.filter(**{field.name: user_id}).count()
                 if count:
                     found[f"{model._meta.label}.{field.name}"] = count
@@ -94,9 +97,12 @@ def test_it_deletes_an_account_and_leaves_no_rows_behind(couple, alice, bob, cha
     signal_set(user=bob, state="green", note="his")
     alice_id = alice.pk
     token = Token.objects.get(user=alice).key
-    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").delete(
-        "/api/me/", {"password": "correct horse battery"}, format="json"
-    ).status_code == 204
+    assert (
+        APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+        .delete("/api/me/", {"password": "correct horse battery"}, format="json")
+        .status_code
+        == 204
+    )
     assert user_rows(alice_id) == {}
     assert not Event.objects.filter(data__note="mine").exists()
     assert "my preview" not in str(list(Event.objects.values_list("data", flat=True)))
@@ -114,7 +120,9 @@ def test_it_ends_the_browser_session_when_deleting(couple, alice):
     browser.force_login(alice)
     csrf = browser.get("/settings/") and browser.cookies.get("csrftoken")
     r = browser.delete(
-        "/api/me/", '{"password": "correct horse battery"}', content_type="application/json",
+        "/api/me/",
+        '{"password": "correct horse battery"}',
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=csrf.value if csrf else "",
     )
     assert r.status_code == 204

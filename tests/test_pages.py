@@ -149,3 +149,26 @@ def test_it_keeps_another_couples_history_out(couple, alice, charlie):
     pair(charlie, make_user("dana"))
     signal_set(user=alice, state="red", note="ours")
     assert "ours" not in browser_for(charlie).get("/history/").text
+
+
+def test_it_draws_the_history_charts_with_table_alternatives(couple, alice, bob):
+    signal_set(user=alice, state="red")
+    signal_set(user=bob, state="green")
+    page = browser_for(alice).get("/history/").text
+    assert page.count('role="img"') == 2
+    assert 'class="s-red"' in page and 'class="s-green"' in page
+    assert "<table" in page and "Show as a table" in page
+    for word in ("score", "rank", "streak", "worse", "better"):
+        assert word not in page.lower()
+
+
+def test_it_shows_an_ex_partner_only_their_own_archive(couple, alice, bob):
+    signal_set(user=alice, state="yellow", note="mine")
+    signal_set(user=bob, state="red", note="bobs-words")
+    browser_for(bob).post("/unpair/")
+    assert "Our past history" in browser_for(alice).get("/pair/").text
+    page = browser_for(alice).get("/history/").text
+    assert "no longer paired" in page and "mine" in page and "bobs-words" not in page
+    assert "The last twelve weeks" not in page
+    assert 'class="s-red"' not in page, "nothing of his lights either"
+    assert ">Bob<" not in page

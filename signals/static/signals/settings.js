@@ -109,4 +109,26 @@ $("unpair-no").addEventListener("click", () => {
   $("unpair-ask").focus();
 });
 
+// Deleting the account: the password confirms it, and there is a way back until then.
+$("delete-ask").addEventListener("click", () => {
+  $("delete-confirm").hidden = false;
+  $("delete-ask").hidden = true;
+  $("delete-password").focus();
+});
+$("delete-no").addEventListener("click", () => {
+  $("delete-confirm").hidden = true;
+  $("delete-ask").hidden = false;
+  $("delete-ask").focus();
+});
+$("delete-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("DELETE", "/api/me/", { password: $("delete-password").value });
+    location.href = "/accounts/register/";
+  } catch (e) {
+    $("delete-error").textContent = firstError(e);
+    $("delete-error").hidden = false;
+  }
+});
+
 setUp().catch(() => say("Notifications could not be checked."));
