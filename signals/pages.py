@@ -180,9 +180,9 @@ def _week_strip_rows(couple, names: dict, day, now, only=None) -> dict:
             }
             for state, begin, end in spans
         ]
-        rows.append({"name": names.get(user_id, ""), "y": 10 + index * 40, "segments": segments})
+        rows.append({"name": names.get(user_id, ""), "y": 34 + index * 70, "segments": segments})
     days = [{"x": round(i * STRIP_WIDTH / 7, 1), "label": DAYS[i]} for i in range(7)]
-    return {"rows": rows, "days": days, "height": 30 + 40 * max(len(rows), 1)}
+    return {"rows": rows, "days": days, "height": 40 + 70 * max(len(rows), 1)}
 
 
 def _weekly_bars(couple, now) -> dict:
@@ -192,7 +192,7 @@ def _weekly_bars(couple, now) -> dict:
     bars = []
     for i, week in enumerate(weeks):
         for j, state in enumerate(State.values):
-            height = round(week[state] / top * 120, 1)
+            height = round(week[state] / top * 200, 1)
             bars.append(
                 {
                     "state": state,

@@ -123,6 +123,10 @@ def test_it_pairs_two_phones_and_carries_a_red_within_a_second(browser, server):
     expect(ben.locator("#announce")).to_contain_text("Ana's light is now red")
     expect(ana.locator(".light-btn[data-state=red]")).to_have_attribute("aria-pressed", "true")
     shot(ben, "home")
+    ben.click(".light-btn[data-state=yellow]")
+    expect(ana.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    ben.goto("/history/")
+    shot(ben, "history")
     assert ana.errors == [] and ben.errors == []
 
 
@@ -191,7 +195,6 @@ def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
     shot(ana, "settings")
     ben.goto("/history/")
     expect(ben.locator(".timeline")).to_contain_text("Dinner")
-    shot(ben, "history")
     # The export downloads my own data.
     with ana.expect_download() as download:
         ana.click("text=Download (JSON)")
