@@ -82,4 +82,8 @@ class SignalSpan(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["couple", "started_at"], name="span_period")]
+        indexes = [
+            models.Index(fields=["couple", "started_at"], name="span_period"),
+            # The overlap query's other half: spans still open, or ending after the start.
+            models.Index(fields=["couple", "ended_at"], name="span_open_or_ending"),
+        ]
