@@ -20,6 +20,11 @@ CONTRACT = {
     "/api/rhythm/blocks/{id}/mute/": ["put"],
     "/api/rhythm/upcoming/": ["get"],
     "/api/flags/{id}/dismiss/": ["post"],
+    "/api/history/": ["get"],
+    "/api/history/summary/": ["get"],
+    "/api/me/export/": ["get"],
+    "/api/me/": ["get", "patch", "delete"],
+    "/api/push/devices/": ["get", "post"],
 }
 
 
