@@ -250,3 +250,28 @@ def test_it_is_usable_with_the_keyboard_alone(browser, server):
                 path,
                 targets.nth(i).evaluate("e => e.outerHTML"),
             )
+
+
+def test_it_opens_the_app_shell_offline_and_in_dark_mode(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ana.reload()  # now under the service worker, which keeps a copy of the page
+    ana.wait_for_function("navigator.serviceWorker.controller !== null")
+    ana.context.set_offline(True)
+    ana.reload()
+    expect(ana.locator("#partner-name")).to_have_text("Ben")
+    expect(ana.locator("#net")).to_have_text("Offline")
+    ana.context.set_offline(False)
+    expect(ana.locator("#net")).to_be_hidden(timeout=15000)
+    dark = browser.new_context(
+        viewport={"width": 360, "height": 640}, base_url=server.base, color_scheme="dark"
+    )
+    page = dark.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "ben")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{server.base}/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 27, 36)"  # the dark palette
+    shot(page, "home-dark")
