@@ -47,13 +47,17 @@ def envlist(name: str, default: str) -> list[str]:
 DATA_DIR = Path(envstr("PORCHLIGHT_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG")
+# Production: behind an HTTPS reverse proxy; unsafe defaults refuse to start.
+PRODUCTION = envbool("PORCHLIGHT_PRODUCTION")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production")
 
 
 def _secret_key() -> str:
     key = envstr("SECRET_KEY")
     if key:
         return key
-    if envbool("PORCHLIGHT_PRODUCTION"):
+    if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # Embedded mode: make one on first start and keep it, so that sessions survive
     # a restart without anyone having to invent a key.
@@ -113,6 +117,20 @@ SECURE_CSP = {
 }
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    # TLS ends at the reverse proxy, which says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("PORCHLIGHT_SSL_REDIRECT", "true")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+    SECURE_HSTS_SECONDS = envint("PORCHLIGHT_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY is too short or too simple for production")
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"

@@ -1,17 +1,18 @@
 """The phone app's pages: server-rendered shells that the ES modules in
 static/signals/ bring to life. Sign-up, log-in and pairing work without JavaScript."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import redis
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -296,7 +297,29 @@ def offline(request):
     return render(request, "signals/offline.html", {"page": "offline"})
 
 
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def _channel_layer_ok() -> bool:
+    """The in-memory layer lives in this process; a Redis layer must answer a PING."""
+    if not settings.REDIS_URL:
+        return True
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        with client:
+            return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+@never_cache
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True, "time": datetime.now(UTC).isoformat()})
+    checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
+    body = {"ok": all(checks.values()), **{k: "ok" if v else "down" for k, v in checks.items()}}
+    return JsonResponse(body, status=200 if body["ok"] else 503)
