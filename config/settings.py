@@ -235,6 +235,7 @@ REST_FRAMEWORK = {
         "join_user": envstr("PORCHLIGHT_JOIN_RATE_USER", "10/min"),
         "join_ip": envstr("PORCHLIGHT_JOIN_RATE_IP", "30/min"),
         "login": envstr("PORCHLIGHT_LOGIN_RATE", "10/min"),
+        "login_account": envstr("PORCHLIGHT_LOGIN_ACCOUNT_RATE", "20/hour"),
     },
 }
 
@@ -253,6 +254,12 @@ PORCHLIGHT = {
     "HEARTBEAT_SECONDS": envint("PORCHLIGHT_HEARTBEAT_SECONDS", 25),
     "REPLAY_MAX_EVENTS": envint("PORCHLIGHT_REPLAY_MAX_EVENTS", 1000),
     "WS_MAX_FRAME_BYTES": envint("PORCHLIGHT_WS_MAX_FRAME_BYTES", 4096),
+    # A socket may send this many frames in a burst, refilled at this rate per second;
+    # past it the socket is closed with 4429.
+    "WS_FRAME_BURST": envint("PORCHLIGHT_WS_FRAME_BURST", 30),
+    "WS_FRAMES_PER_SECOND": envint("PORCHLIGHT_WS_FRAMES_PER_SECOND", 5),
+    # Live sockets one person may hold on one server process (phones, tabs).
+    "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
     "FLAG_WINDOW_DAYS": 7,

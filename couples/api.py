@@ -74,6 +74,18 @@ class LoginThrottle(KeyedThrottle):
     by_user = False
 
 
+class LoginAccountThrottle(SimpleRateThrottle):
+    """Guessing one account's password from many addresses is limited too."""
+
+    scope = "login_account"
+
+    def get_cache_key(self, request, view):
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if not isinstance(username, str) or not username:
+            return None
+        return f"throttle_{self.scope}_{username.strip().lower()[:150]}"
+
+
 def request_auth_key(request) -> str:
     """Which login this request rides on: a token, or a browser session."""
     if isinstance(request.auth, Token):

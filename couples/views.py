@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from couples import services
-from couples.api import LoginThrottle, request_auth_key
+from couples.api import LoginAccountThrottle, LoginThrottle, request_auth_key
 from couples.serializers import (
     AccountDeleteSerializer,
     CredentialsSerializer,
@@ -54,7 +54,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginAccountThrottle]
 
     @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400, 429)})
     def post(self, request):
@@ -68,7 +68,7 @@ class LoginView(APIView):
     """Session login for browsers (CSRF-protected, unlike the token endpoint)."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginAccountThrottle]
 
     @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer, **errors(400, 403, 429)})
     def post(self, request):

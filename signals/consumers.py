@@ -8,6 +8,7 @@ The database is the truth; the channel layer only rings the bell, so every path
 import asyncio
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -24,12 +25,13 @@ from couples.services import (
     auth_key_for_session,
     user_group,
 )
-from signals import services
+from signals import services, sockets
 from signals.words import WORDS
 
 log = logging.getLogger(__name__)
 
 CLOSE_TRY_AGAIN = 1013
+CLOSE_TOO_MANY = 4429
 
 
 def _int_param(scope, name: str) -> int | None:
@@ -65,9 +67,15 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.heartbeat_task = None
         # Group messages, heartbeats and pings all send events; one at a time keeps seq order.
         self.lock = asyncio.Lock()
+        self.registered = False
+        self.tokens = float(settings.PORCHLIGHT["WS_FRAME_BURST"])
+        self.refilled_at = time.monotonic()
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
             return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED)
+        if not sockets.socket_register(self):
+            return await self.refuse("too_many_sockets", CLOSE_TOO_MANY)
+        self.registered = True
         self.couple_id = await _active_couple_id(self.user)
         if self.couple_id is None:
             return await self.refuse("not_paired", CLOSE_NOT_PAIRED)
@@ -112,6 +120,8 @@ class CoupleConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closed = True
+        if self.registered:
+            sockets.socket_unregister(self)
         if self.heartbeat_task is not None:
             self.heartbeat_task.cancel()
         if self.couple_id is None:
@@ -182,9 +192,22 @@ class CoupleConsumer(AsyncWebsocketConsumer):
 
     # Frames from the client
 
+    def within_rate(self) -> bool:
+        """A token bucket per socket: a burst is fine, a flood is not."""
+        now = time.monotonic()
+        rate, burst = settings.PORCHLIGHT["WS_FRAMES_PER_SECOND"], settings.PORCHLIGHT["WS_FRAME_BURST"]
+        self.tokens = min(burst, self.tokens + (now - self.refilled_at) * rate)
+        self.refilled_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
     async def receive(self, text_data=None, bytes_data=None):
         if self.closed:
             return
+        if not self.within_rate():
+            return await self.refuse("flooding", CLOSE_TOO_MANY, accepted=True)
         if text_data is None:
             return await self.send_error("binary_unsupported")
         if len(text_data) > settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"]:

@@ -14,6 +14,8 @@ WORDS = {
     "too_large": _("That frame is too large."),
     "binary_unsupported": _("Binary frames are not supported."),
     "invalid": _("That change was not valid."),
+    "flooding": _("Too many frames: this socket is closed. Reconnect and slow down."),
+    "too_many_sockets": _("Too many open connections for you. Close one and try again."),
     "flag_unknown": _("There is no such flag."),
     "meaning_green": _("I'm in a good state; you're free to focus on your own things."),
     "meaning_yellow": _("Somewhat unsettled but I can manage; no action needed, please stay aware."),

@@ -149,11 +149,13 @@ def api(worker: AsgiWorker, path: str, token: str, body: dict | None = None) -> 
 
 
 class Listener:
-    """A partner's phone: keeps a socket open, and on any loss reconnects with a fresh
-    ticket and after=<last seq>. Records every event it is shown."""
+    """A partner's phone: keeps a socket open, and on any loss reconnects (to the next
+    worker, if given several) with a fresh ticket and after=<last seq>. Records every
+    event it is shown."""
 
-    def __init__(self, worker: AsgiWorker, token: str):
-        self.worker, self.token = worker, token
+    def __init__(self, worker, token: str):
+        self.workers = worker if isinstance(worker, list) else [worker]
+        self.worker, self.token = self.workers[0], token
         self.last_seq = None
         self.events: list[dict] = []
         self.snapshots: list[dict] = []
@@ -178,6 +180,7 @@ class Listener:
                 if self.stopping:
                     return
             self.reconnects += 1
+            self.worker = self.workers[self.reconnects % len(self.workers)]
             await asyncio.sleep(0.2)
 
     def take(self, frame: dict):
@@ -194,3 +197,50 @@ class Listener:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"listener at seq {self.last_seq}, wanted {seq}")
             await asyncio.sleep(0.02)
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on a free port (initdb/pg_ctl): safe to stop and
+    restart, unlike the machine's. Runs as the postgres user when we are root."""
+
+    def __init__(self):
+        self.bin = _pg_bin()
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="porchlight-pg-"))
+        self.data = self.dir / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+
+    def _run(self, tool, *args):
+        command = [str(self.bin / tool), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd=self.dir)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+
+    def stop(self, mode="immediate"):
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def destroy(self):
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _pg_bin() -> Path:
+    found = shutil.which("pg_ctl")
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin")) + ([Path(found).parent] if found else [])
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate.resolve() if not found else candidate
+    raise AssertionError("initdb/pg_ctl are missing: install Debian's postgresql")

@@ -32,7 +32,9 @@ def production_env(**extra) -> dict:
 
 
 def manage(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 def test_it_passes_the_deploy_checks_in_production():
@@ -42,7 +44,11 @@ def test_it_passes_the_deploy_checks_in_production():
 
 @pytest.mark.parametrize(
     "extra,complaint",
-    [({"SECRET_KEY": ""}, "SECRET_KEY must be set"), ({"SECRET_KEY": "short"}, "too short"), ({"DEBUG": "true"}, "DEBUG")],
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "too short"),
+        ({"DEBUG": "true"}, "DEBUG"),
+    ],
 )
 def test_it_refuses_to_start_production_on_an_unsafe_setting(extra, complaint):
     result = manage("check", env=production_env(**extra))
@@ -87,6 +93,8 @@ def test_it_never_logs_notes_or_preview_text(couple, alice, bob, caplog, monkeyp
         client_for(bob).post("/api/signal/", {"state": "yellow", "note": secret, "op_id": "bad op id"})
         client_for(bob).post("/api/previews/", {"message": secret + "\\x00"})
         client_for(bob).post("/api/signal/", {"state": "purple", "note": secret})
-    logged = "\\n".join(record.getMessage() + str(record.args) + str(record.exc_info) for record in caplog.records)
+    logged = "\\n".join(
+        record.getMessage() + str(record.args) + str(record.exc_info) for record in caplog.records
+    )
     assert caplog.records, "the operations above log something (publish failures, 4xx)"
     assert secret not in logged

@@ -1,0 +1,106 @@
+"""Abuse: guessing passwords and codes is throttled per account and per address; a
+socket that floods is closed (4429) without slowing anyone else; caps per person."""
+
+import asyncio
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+from rest_framework.test import APIClient
+
+from signals.services import signal_set
+from tests.conftest import client_for, make_user, pair
+from tests.sockets import closed_with, frame, open_socket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_throttles_password_guessing_for_one_account_from_many_addresses(alice):
+    statuses = []
+    for i in range(21):
+        client = APIClient(REMOTE_ADDR=f"203.0.113.{i}")  # a new address each time
+        statuses.append(
+            client.post("/api/auth/token/", {"username": "Alice ", "password": "guess"}).status_code
+        )
+    assert statuses[:20] == [400] * 20
+    assert statuses[20] == 429
+    # Another account is not held back by it.
+    assert (
+        APIClient(REMOTE_ADDR="198.51.100.1")
+        .post("/api/auth/token/", {"username": "bob", "password": "x"})
+        .status_code
+        == 400
+    )
+
+
+def test_it_throttles_code_guessing_from_one_address_across_accounts(db):
+    statuses = []
+    for n in range(4):
+        guesser = make_user(f"guesser{n}")
+        client = client_for(guesser)
+        client.defaults["REMOTE_ADDR"] = "192.0.2.9"
+        statuses += [
+            client.post("/api/couple/join/", {"code": f"ZZZZZZ{i:02}"}).status_code for i in range(8)
+        ]
+    assert statuses[:30] == [404] * 30
+    assert 429 in statuses[30:]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_closes_a_flooding_socket_while_another_couple_is_served(couple, alice, charlie, settings):
+    dana = await database_sync_to_async(make_user)("dana")
+    await database_sync_to_async(pair)(charlie, dana)
+    flood, calm = await open_socket(alice), await open_socket(dana)
+    await frame(flood), await frame(calm)
+    for _ in range(settings.PORCHLIGHT["WS_FRAME_BURST"] + 5):
+        await flood.send_json_to({"type": "ping"})
+    assert await closed_with(flood) == 4429
+    started = time.monotonic()
+    await database_sync_to_async(signal_set)(user=charlie, state="red")
+    assert (await frame(calm))["data"]["state"] == "red"
+    assert time.monotonic() - started < 0.5
+    await flood.disconnect()
+    await calm.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_lets_a_socket_burst_then_keep_a_steady_pace(couple, alice, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "WS_FRAME_BURST": 5, "WS_FRAMES_PER_SECOND": 20}
+    sock = await open_socket(alice)
+    await frame(sock)
+    for _ in range(12):
+        await sock.send_json_to({"type": "ping"})
+        assert (await frame(sock))["type"] == "heartbeat"
+        await asyncio.sleep(0.06)
+    await sock.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_caps_the_sockets_one_person_holds(couple, alice, bob, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "WS_MAX_SOCKETS_PER_USER": 3}
+    mine = [await open_socket(alice) for _ in range(3)]
+    for sock in mine:
+        await frame(sock)
+    extra = await open_socket(alice)
+    assert (await frame(extra))["code"] == "too_many_sockets"
+    assert await closed_with(extra) == 4429
+    await extra.disconnect()
+    partner = await open_socket(bob)  # the cap is per person
+    assert (await frame(partner))["type"] == "snapshot"
+    await mine[0].disconnect()
+    again = await open_socket(alice)
+    assert (await frame(again))["type"] == "snapshot"
+    for sock in (*mine[1:], partner, again):
+        await sock.disconnect()
+
+
+def test_it_caps_open_invites(alice, settings):
+    client = client_for(alice)
+    codes = [
+        client.post("/api/couple/invite/").status_code
+        for _ in range(settings.PORCHLIGHT["INVITES_PER_USER"] + 1)
+    ]
+    assert codes[-1] == 429 and set(codes[:-1]) == {201}

@@ -1,0 +1,162 @@
+"""Faults on real processes: the channel layer comes back and every socket catches up at
+once; an ASGI worker dies; PostgreSQL restarts. Clients resume from seq and end with
+every event exactly once; writes during an outage get a clear 503, never half a change."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tests.servers import ROOT, AsgiWorker, Listener, PostgresCluster, RedisServer, api, test_database_url
+
+pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+
+async def listen(listener):
+    task = asyncio.create_task(listener.run())
+    deadline = time.monotonic() + 15
+    while listener.last_seq is None:
+        assert time.monotonic() < deadline, "listener never got its first frame"
+        await asyncio.sleep(0.02)
+    return task
+
+
+async def stop(listener, task):
+    listener.stopping = True
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+def tokens(couple, alice, bob):
+    return Token.objects.create(user=alice).key, Token.objects.create(user=bob).key
+
+
+def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):
+    """Heartbeats every 30 s here: the change made while Redis was down must arrive in
+    seconds, because the server notices Redis is back and tells its sockets to catch up."""
+    alice_token, bob_token = tokens
+    redis = RedisServer()
+    redis.start()
+    worker = AsgiWorker(database_url=test_database_url(), redis_url=redis.url, heartbeat=30)
+    worker.start()
+    try:
+
+        async def scenario():
+            bob = Listener(worker, bob_token)
+            task = await listen(bob)
+            redis.kill()
+            status, body = await asyncio.to_thread(api, worker, "/api/signal/", alice_token, {"state": "red"})
+            assert status == 201  # the write stands; its doorbell is lost
+            await asyncio.sleep(0.5)
+            assert (bob.last_seq or 0) < body["seq"]
+            redis.start()
+            restarted = time.monotonic()
+            await bob.wait_for_seq(body["seq"], timeout=10)
+            waited = time.monotonic() - restarted
+            await stop(bob, task)
+            return bob, waited
+
+        bob, waited = asyncio.run(scenario())
+        assert waited < 5, waited
+        assert bob.reconnects == 0, "the socket stayed open and was healed in place"
+    finally:
+        worker.stop()
+        redis.stop()
+
+
+def test_it_moves_a_phone_to_another_worker_when_one_dies(tokens):
+    alice_token, bob_token = tokens
+    workers = [
+        AsgiWorker(database_url=test_database_url(), redis_url=os.environ["REDIS_URL"]) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+
+        async def scenario():
+            bob = Listener(workers[::-1], bob_token)  # connected to worker 2 first
+            task = await listen(bob)
+            last = None
+            for i in range(20):
+                if i == 8:
+                    workers[1].process.kill()  # SIGKILL: no goodbye
+                status, body = await asyncio.to_thread(
+                    api, workers[0], "/api/signal/", alice_token, {"state": ["green", "yellow", "red"][i % 3]}
+                )
+                assert status == 201
+                last = body["seq"]
+                await asyncio.sleep(0.05)
+            await bob.wait_for_seq(last, timeout=20)
+            await asyncio.sleep(0.3)
+            await stop(bob, task)
+            return bob, last
+
+        bob, last = asyncio.run(scenario())
+        assert [e["seq"] for e in bob.events] == list(range(2, last + 1)), "every seq, in order, once"
+        assert bob.reconnects >= 1
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def register(worker, username):
+    body = {"username": username, "password": "a long quiet morning", "display_name": username.title()}
+    request = urllib.request.Request(
+        worker.base + "/api/auth/register/", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())["token"]
+
+
+def test_it_answers_503_during_a_postgresql_restart_and_loses_nothing():
+    cluster = PostgresCluster()
+    cluster.start()
+    env = {**os.environ, "DATABASE_URL": cluster.url}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    worker = AsgiWorker(database_url=cluster.url, redis_url=os.environ["REDIS_URL"], heartbeat=1)
+    worker.start()
+    try:
+        alice, bob = register(worker, "alice"), register(worker, "bob")
+        status, invite = api(worker, "/api/couple/invite/", alice)
+        assert api(worker, "/api/couple/join/", bob, {"code": invite["code"]})[0] == 201
+
+        async def scenario():
+            listener = Listener(worker, bob)
+            task = await listen(listener)
+            answers = []
+            for i in range(30):
+                if i == 10:
+                    cluster.stop()
+                if i == 18:
+                    cluster.start()
+                answers.append(
+                    await asyncio.to_thread(
+                        api, worker, "/api/signal/", alice, {"state": "yellow" if i % 2 else "green"}
+                    )
+                )
+                await asyncio.sleep(0.1)
+            written = [body["seq"] for status, body in answers if status == 201]
+            await listener.wait_for_seq(written[-1], timeout=20)
+            await asyncio.sleep(0.3)
+            await stop(listener, task)
+            return answers, written, listener
+
+        answers, written, listener = asyncio.run(scenario())
+        statuses = [status for status, _ in answers]
+        assert set(statuses) <= {201, 503}, statuses
+        assert statuses.count(503) >= 3, "the outage was seen"
+        assert all(body["code"] == "unavailable" for status, body in answers if status == 503)
+        assert written == list(range(2, 2 + len(written))), (
+            "each 201 is one event, no gap: a 503 wrote nothing"
+        )
+        assert [e["seq"] for e in listener.events] == written
+    finally:
+        worker.stop()
+        cluster.destroy()
