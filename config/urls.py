@@ -1,10 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from couples import views as couples_views
+from couples.api import IdConverter
 from rhythms import views as rhythms_views
 from signals import pages
 from signals import views as signals_views
+
+register_converter(IdConverter, "id")
 
 api = [
     path("auth/register/", couples_views.RegisterView.as_view(), name="api-register"),
@@ -22,18 +25,18 @@ api = [
     path("couple/settings/", signals_views.SettingsView.as_view(), name="api-settings"),
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
     path("flags/", signals_views.FlagsView.as_view(), name="api-flags"),
-    path("flags/<int:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),
+    path("flags/<id:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),
     path("previews/", rhythms_views.PreviewsView.as_view(), name="api-previews"),
     path("previews/presets/", rhythms_views.PresetsView.as_view(), name="api-presets"),
     path("reunion/", rhythms_views.ReunionView.as_view(), name="api-reunion"),
     path("rhythm/blocks/", rhythms_views.BlocksView.as_view(), name="api-blocks"),
-    path("rhythm/blocks/<int:pk>/", rhythms_views.BlockView.as_view(), name="api-block"),
-    path("rhythm/blocks/<int:pk>/mute/", rhythms_views.BlockMuteView.as_view(), name="api-block-mute"),
+    path("rhythm/blocks/<id:pk>/", rhythms_views.BlockView.as_view(), name="api-block"),
+    path("rhythm/blocks/<id:pk>/mute/", rhythms_views.BlockMuteView.as_view(), name="api-block-mute"),
     path("rhythm/mute/", rhythms_views.BlockMuteView.as_view(), name="api-mute-all"),
     path("rhythm/upcoming/", rhythms_views.UpcomingView.as_view(), name="api-upcoming"),
     path("push/key/", signals_views.PushKeyView.as_view(), name="api-push-key"),
     path("push/devices/", signals_views.PushDevicesView.as_view(), name="api-push-devices"),
-    path("push/devices/<int:pk>/", signals_views.PushDeviceView.as_view(), name="api-push-device"),
+    path("push/devices/<id:pk>/", signals_views.PushDeviceView.as_view(), name="api-push-device"),
     path("ws-ticket/", couples_views.WsTicketView.as_view(), name="api-ws-ticket"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
@@ -54,3 +57,6 @@ urlpatterns = [
     path("healthz/", pages.healthz, name="healthz"),
     path("api/", include(api)),
 ]
+
+handler404 = "couples.api.not_found"
+handler500 = "couples.api.server_error"

@@ -3,7 +3,11 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
+from django.http import JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.defaults import page_not_found as django_page_not_found
+from django.views.defaults import server_error as django_server_error
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
@@ -34,6 +38,10 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return _error("invalid", "Please check the highlighted fields.", 400, errors)
+    if isinstance(exc, DataError):
+        return _error("invalid", "A value is out of range.", 400)
+    if isinstance(exc, IntegrityError):
+        return _error("conflict", "That clashed with another change. Please try again.", 409)
     if isinstance(exc, (DatabaseError, RedisError)):
         # Nothing half-written: the transaction rolled back. Say so and let the
         # client retry (with its op_id).
@@ -91,3 +99,34 @@ def request_auth_key(request) -> str:
     if isinstance(request.auth, Token):
         return auth_key_for_token(request.auth.key)
     return auth_key_for_session(request.session.session_key)
+
+
+def csrf_failure(request, reason=""):
+    """A refused CSRF check answers an API call in the API's own shape."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "csrf_failed", "detail": WORDS["csrf_failed"]}, status=403)
+    return django_csrf_failure(request, reason=reason)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": WORDS["not_found"]}, status=404)
+    return django_page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "detail": WORDS["server_error"]}, status=500)
+    return django_server_error(request)
+
+
+class IdConverter:
+    """Ids in URLs: at most 18 digits, so a huge number is a 404, not a database error."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)

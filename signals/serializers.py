@@ -81,10 +81,10 @@ class PushKeySerializer(serializers.Serializer):
 
 class HistoryQuerySerializer(serializers.Serializer):
     kind = serializers.CharField(required=False, help_text="one kind, or several separated by commas")
-    partner = serializers.IntegerField(required=False)
+    partner = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    cursor = serializers.IntegerField(required=False, min_value=1)
+    cursor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class HistoryPageSerializer(serializers.Serializer):

@@ -155,3 +155,11 @@ def test_it_shows_another_couple_nothing_of_ours(couple, alice, charlie):
     assert body["id"] == theirs.pk
     assert "private" not in str(body)
     assert {p["display_name"] for p in body["partners"]} == {"Charlie", "Dana"}
+
+
+def test_it_answers_404_not_an_error_for_absurd_ids(couple, alice):
+    client = client_for(alice)
+    for path in ("/api/rhythm/blocks/99999999999999999999999/", "/api/flags/1e9/dismiss/", "/api/nowhere/"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", path
+    assert client.get("/api/history/?cursor=99999999999999999999999").status_code == 400

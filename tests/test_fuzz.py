@@ -1,0 +1,120 @@
+"""Fuzzing: schemathesis against /api/schema/ as two partners and an outsider, and
+property-based websocket frames. No 5xx, no schema violations, no leak across couples;
+a bad frame gets an error frame and the socket keeps working."""
+
+import json
+
+import pytest
+import schemathesis
+from asgiref.sync import async_to_sync
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from signals.services import signal_set
+from tests.conftest import make_user, pair
+from tests.sockets import frame, open_socket
+
+SECRET = "ALICE-PRIVATE-NOTE"
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def identities(couple, alice, bob, charlie):
+    pair(charlie, make_user("dana"))
+    signal_set(user=alice, state="red", note=SECRET)
+    return {
+        name: Token.objects.create(user=user).key
+        for name, user in (("alice", alice), ("bob", bob), ("charlie", charlie))
+    }
+
+
+def no_leak_to_outsiders(ctx, response, case):
+    """The outsider's answers never carry the couple's words."""
+    if case.headers and case.headers.get("X-Identity") == "charlie":
+        assert SECRET not in response.text, "another couple's note reached an outsider"
+
+
+@pytest.mark.django_db(transaction=True)  # each request commits on its own, as in production
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_it_never_answers_5xx_or_off_schema_to_anyone(case, identities):
+    for name in ("charlie", "alice", "bob"):
+        case.headers = {
+            **(case.headers or {}),
+            "Authorization": f"Token {identities[name]}",
+            "X-Identity": name,
+        }
+        case.call_and_validate(
+            checks=[
+                not_a_server_error,
+                response_schema_conformance,
+                content_type_conformance,
+                no_leak_to_outsiders,
+            ]
+        )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+frames = st.one_of(
+    st.text(min_size=1, max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=4000, max_size=6000),  # around the size limit
+    st.binary(min_size=1, max_size=64),
+    json_values.map(json.dumps),
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["signal.set", "ping", "snapshot", "", "SIGNAL.SET"]),
+            "state": st.one_of(st.sampled_from(["green", "yellow", "red", "RED"]), json_values),
+            "note": st.one_of(st.text(max_size=300), json_values),
+            "op_id": st.one_of(st.none(), st.text(max_size=80), json_values),
+        }
+    ).map(json.dumps),
+    st.just('{"type": "signal.set", "state": "red", "note": "\\u0000"}'),
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(sent=frames)
+def test_it_answers_any_frame_and_keeps_the_socket_usable(couple, alice, sent):
+    async def scenario():
+        sock = await open_socket(alice)
+        await frame(sock)
+        if isinstance(sent, bytes):
+            await sock.send_to(bytes_data=sent)
+        else:
+            await sock.send_to(text_data=sent)
+        answers = [await frame(sock)]
+        if answers[0]["type"] == "event":
+            answers.append(await frame(sock))  # a valid light: its event, then the ack
+        assert answers[-1]["type"] in ("error", "ack", "heartbeat"), answers
+        if answers[-1]["type"] == "error":
+            assert isinstance(answers[-1]["code"], str) and answers[-1]["detail"]
+        await sock.send_json_to({"type": "ping"})
+        assert (await frame(sock))["type"] == "heartbeat"
+        await sock.disconnect()
+
+    async_to_sync(scenario)()
