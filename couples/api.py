@@ -1,5 +1,6 @@
 """Shared pieces of the JSON API: error shape, throttles, and who is asking."""
 
+import hashlib
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -91,7 +92,9 @@ class LoginAccountThrottle(SimpleRateThrottle):
         username = request.data.get("username") if isinstance(request.data, dict) else None
         if not isinstance(username, str) or not username:
             return None
-        return f"throttle_{self.scope}_{username.strip().lower()[:150]}"
+        # Hashed: a username may hold any character, a cache key may not.
+        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return f"throttle_{self.scope}_{digest}"
 
 
 def request_auth_key(request) -> str:
