@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-scaled lint schema clean chromium screenshots bench bench-history
+.PHONY: run test test-embedded test-scaled lint schema clean chromium screenshots bench bench-history bench-load
 
 # A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
 $(VENV)/.python:
@@ -74,7 +74,11 @@ schema: $(VENV)/.installed
 # Benchmarks: not part of `make test`. They use their own database on the local
 # PostgreSQL (BENCH_DATABASE_URL) and write their tables to var/.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight_bench
-bench: bench-history
+bench: bench-history bench-load
+
+bench-load: $(VENV)/.installed-dev
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) timeout 900 $(PY) -m bench.load
 
 bench-history: $(VENV)/.installed-dev
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true

@@ -84,13 +84,14 @@ def couple_lock(couple_id: int) -> Couple:
 
 
 def couple_active_locked(*, user: User) -> Couple:
-    """The user's couple, locked and re-checked under the lock, so that a write racing
-    an unpair either lands before it or is refused."""
-    couple = user.active_couple()
+    """The user's couple, locked, in one query that also re-checks the membership under
+    the lock: a write racing an unpair either lands before it or is refused."""
+    couple = (
+        Couple.objects.select_for_update(of=("self",))
+        .filter(ended_at__isnull=True, memberships__user=user, memberships__left_at__isnull=True)
+        .first()
+    )
     if couple is None:
-        raise NotPaired()
-    couple = couple_lock(couple.pk)
-    if not couple.is_active or not couple.has_active_member(user):
         raise NotPaired()
     return couple
 

@@ -49,10 +49,12 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
         if earlier is not None:
             return earlier, False
         now = timezone.now()
-        previous = Signal.objects.filter(couple=couple, user=user).values_list("state", flat=True).first()
-        Signal.objects.update_or_create(
-            couple=couple, user=user, defaults={"state": state, "note": note, "set_at": now}
-        )
+        mine = Signal.objects.filter(couple=couple, user=user)
+        previous = mine.values_list("state", flat=True).first()
+        if previous is None:
+            Signal.objects.create(couple=couple, user=user, state=state, note=note, set_at=now)
+        else:
+            mine.update(state=state, note=note, set_at=now)
         SignalSpan.objects.filter(couple=couple, user=user, ended_at__isnull=True).update(ended_at=now)
         SignalSpan.objects.create(couple=couple, user=user, state=state, started_at=now)
         data = {
