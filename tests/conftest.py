@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from couples import services
@@ -63,6 +64,12 @@ def charlie(db):
 @pytest.fixture
 def couple(alice, bob):
     return pair(alice, bob)
+
+
+@pytest.fixture
+def tokens(couple, alice, bob) -> tuple[str, str]:
+    """API tokens of the couple, for tests that talk to real server processes."""
+    return Token.objects.create(user=alice).key, Token.objects.create(user=bob).key
 
 
 def client_for(user: User | None) -> APIClient:

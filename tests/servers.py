@@ -199,6 +199,22 @@ class Listener:
             await asyncio.sleep(0.02)
 
 
+async def listen(listener: Listener):
+    """Start a phone and wait for its first frame."""
+    task = asyncio.create_task(listener.run())
+    deadline = time.monotonic() + 15
+    while listener.last_seq is None:
+        assert time.monotonic() < deadline, "listener never got its first frame"
+        await asyncio.sleep(0.02)
+    return task
+
+
+async def stop(listener: Listener, task) -> None:
+    listener.stopping = True
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 class PostgresCluster:
     """A throwaway PostgreSQL cluster on a free port (initdb/pg_ctl): safe to stop and
     restart, unlike the machine's. Runs as the postgres user when we are root."""

@@ -11,31 +11,20 @@ import time
 import urllib.request
 
 import pytest
-from rest_framework.authtoken.models import Token
 
-from tests.servers import ROOT, AsgiWorker, Listener, PostgresCluster, RedisServer, api, test_database_url
+from tests.servers import (
+    ROOT,
+    AsgiWorker,
+    Listener,
+    PostgresCluster,
+    RedisServer,
+    api,
+    listen,
+    stop,
+    test_database_url,
+)
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
-
-
-async def listen(listener):
-    task = asyncio.create_task(listener.run())
-    deadline = time.monotonic() + 15
-    while listener.last_seq is None:
-        assert time.monotonic() < deadline, "listener never got its first frame"
-        await asyncio.sleep(0.02)
-    return task
-
-
-async def stop(listener, task):
-    listener.stopping = True
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-
-
-@pytest.fixture
-def tokens(couple, alice, bob):
-    return Token.objects.create(user=alice).key, Token.objects.create(user=bob).key
 
 
 def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):

@@ -3,20 +3,13 @@ clients, and Redis killed mid-stream."""
 
 import asyncio
 import os
-import time
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from signals.models import Signal
-from tests.servers import AsgiWorker, Listener, RedisServer, api, test_database_url
+from tests.servers import AsgiWorker, Listener, RedisServer, api, listen, stop, test_database_url
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-
-@pytest.fixture
-def tokens(couple, alice, bob):
-    return Token.objects.create(user=alice).key, Token.objects.create(user=bob).key
 
 
 @pytest.fixture
@@ -41,21 +34,6 @@ def private_redis():
     server.start()
     yield server
     server.stop()
-
-
-async def listen(listener: Listener):
-    task = asyncio.create_task(listener.run())
-    deadline = time.monotonic() + 10
-    while listener.last_seq is None:
-        assert time.monotonic() < deadline, "listener never got its first frame"
-        await asyncio.sleep(0.02)
-    return task
-
-
-async def stop(listener: Listener, task):
-    listener.stopping = True
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
 
 
 def test_it_carries_a_change_across_workers_and_resumes_after_reconnect(tokens, workers):
