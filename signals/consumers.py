@@ -64,7 +64,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.couple_id = None
         self.last_seq = 0
         self.closed = False
-        self.heartbeat_task = None
+        self.started = False
         # Group messages, heartbeats and pings all send events; one at a time keeps seq order.
         self.lock = asyncio.Lock()
         self.registered = False
@@ -104,7 +104,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(frame)
             # Resuming up to date sends no frame, yet the socket is at the couple's seq.
             self.last_seq = seq
-        self.heartbeat_task = asyncio.create_task(self.heartbeat_loop())
+        self.started = True  # from now on this process's heartbeat includes it
 
     async def refuse(self, code: str, close_code: int, accepted: bool = False):
         # Accept first so that the client learns why (a close before accept is a bare 403).
@@ -122,8 +122,6 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if self.registered:
             sockets.socket_unregister(self)
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
         if self.couple_id is None:
             return
         for group in (f"couple.{self.couple_id}", user_group(self.user.pk)):
@@ -163,32 +161,27 @@ class CoupleConsumer(AsyncWebsocketConsumer):
                 return
             await self.send_frame(frame)
 
+    @property
+    def listener(self) -> tuple[int, int, str | None]:
+        return (self.user.pk, self.couple_id, self.session_key)
+
     async def heartbeat(self):
-        """Check the right to listen, heal any lost doorbell from the log, say the seq."""
+        """A heartbeat of this socket alone (a ping, a resync): check, heal, say the seq."""
+        latest = await database_sync_to_async(services.sockets_check)(listeners=[self.listener])
+        await self.heartbeat_with(latest[self.listener])
+
+    async def heartbeat_with(self, latest: int | None):
+        """Given the couple's latest seq (None: no longer allowed to listen), heal any
+        lost doorbell from the log and say the seq."""
         async with self.lock:
             if self.closed:
                 return
-            latest = await database_sync_to_async(services.socket_check)(
-                user_id=self.user.pk, couple_id=self.couple_id, session_key=self.session_key
-            )
             if latest is None:
                 return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
             if latest > self.last_seq:
                 await self.catch_up(latest)
             if not self.closed:
                 await self.send(text_data=json.dumps({"type": "heartbeat", "seq": self.last_seq}))
-
-    async def heartbeat_loop(self):
-        interval = settings.PORCHLIGHT["HEARTBEAT_SECONDS"]
-        while not self.closed:
-            await asyncio.sleep(interval)
-            try:
-                await self.heartbeat()
-            except DatabaseError:
-                log.warning("heartbeat skipped: database unavailable")
-            except Exception:
-                # A heartbeat that dies leaves a socket that can never heal; keep going.
-                log.exception("heartbeat failed")
 
     # Frames from the client
 

@@ -4,11 +4,12 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from couples.models import Couple, Event, User
+from couples.models import Couple, Event, Membership, User
 from couples.services import (
     NotPaired,
     ServiceError,
@@ -201,22 +202,38 @@ def events_between(*, couple_id: int, after: int, upto: int) -> list[dict]:
     return [e.as_frame() for e in events]
 
 
-def socket_check(*, user_id: int, couple_id: int, session_key: str | None) -> int | None:
-    """The couple's latest seq while this user may still listen, else None.
+def sockets_check(*, listeners: list[tuple[int, int, str | None]]) -> dict[tuple, int | None]:
+    """For each (user id, couple id, session key) listening: the couple's latest seq while
+    that person may still listen, else None. A fixed number of queries however many
+    sockets a process holds: its heartbeat runs this once per tick for all of them.
 
-    The control group closes sockets at once; this check is the backstop for a
-    revoke that the channel layer lost (say, Redis was down during an unpair).
+    The control group closes sockets at once; this check is the backstop for a revoke
+    that the channel layer lost (say, Redis was down during an unpair or a logout).
     """
-    if session_key is not None and not SessionStore().exists(session_key):
-        return None
-    return (
-        Couple.objects.filter(
-            pk=couple_id,
-            ended_at__isnull=True,
-            memberships__user_id=user_id,
-            memberships__left_at__isnull=True,
-            memberships__user__is_active=True,
+    couples = {couple_id for _, couple_id, _ in listeners}
+    users = {user_id for user_id, _, _ in listeners}
+    seqs = {
+        (user_id, couple_id): seq
+        for couple_id, user_id, seq in Membership.objects.filter(
+            couple_id__in=couples,
+            user_id__in=users,
+            left_at__isnull=True,
+            couple__ended_at__isnull=True,
+            user__is_active=True,
+        ).values_list("couple_id", "user_id", "couple__seq")
+    }
+    keys = {key for _, _, key in listeners if key is not None}
+    if keys and settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        live = set(
+            Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
+                "session_key", flat=True
+            )
         )
-        .values_list("seq", flat=True)
-        .first()
-    )
+    else:
+        live = {key for key in keys if SessionStore().exists(key)}
+    return {
+        (user_id, couple_id, key): None
+        if key is not None and key not in live
+        else seqs.get((user_id, couple_id))
+        for user_id, couple_id, key in listeners
+    }

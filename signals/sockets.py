@@ -1,5 +1,6 @@
-"""This process's live sockets: the per-person cap, and the watch on the Redis channel
-layer that tells every socket here to catch up the moment Redis is back.
+"""This process's live sockets: the per-person cap, their heartbeat (one database check
+per tick for all of them), and the watch on the Redis channel layer that tells every
+socket here to catch up the moment Redis is back.
 
 A Redis restart leaves pub/sub subscribers deaf without an error; publishes made while it
 was down are lost. The event log has them all, so on a down -> up change each socket
@@ -13,7 +14,11 @@ import time
 from collections import defaultdict
 
 import redis.asyncio as aioredis
+from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
+
+from signals import services
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +26,7 @@ LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
 WATCH_SECONDS = 0.5
 RESYNC_AGAIN_SECONDS = 1.5
 _watchers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_pulses: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
 def socket_register(consumer) -> bool:
@@ -29,7 +35,9 @@ def socket_register(consumer) -> bool:
     if len(sockets) >= settings.PORCHLIGHT["WS_MAX_SOCKETS_PER_USER"]:
         return False
     sockets.add(consumer)
-    _watch_layer()
+    _start(_pulses, _pulse)
+    if settings.REDIS_URL:
+        _start(_watchers, lambda: _watch(settings.REDIS_URL))
     return True
 
 
@@ -42,17 +50,48 @@ def socket_unregister(consumer) -> None:
 
 
 def resync_all() -> None:
-    for sockets in list(LOCAL.values()):
-        for consumer in list(sockets):
-            asyncio.ensure_future(consumer.heartbeat())
+    asyncio.ensure_future(beat_all())
 
 
-def _watch_layer() -> None:
-    if not settings.REDIS_URL:
-        return
+def _start(tasks: dict, make) -> None:
+    """One such task per event loop (a server process has one; each test has its own)."""
     loop = asyncio.get_running_loop()
-    if loop not in _watchers or _watchers[loop].done():
-        _watchers[loop] = loop.create_task(_watch(settings.REDIS_URL))
+    if loop not in tasks or tasks[loop].done():
+        tasks[loop] = loop.create_task(make())
+
+
+async def _pulse() -> None:
+    """Every HEARTBEAT_SECONDS, every started socket here gets its heartbeat."""
+    while True:
+        await asyncio.sleep(settings.PORCHLIGHT["HEARTBEAT_SECONDS"])
+        await beat_all()
+
+
+async def beat_all() -> None:
+    """Check every started socket here in one go (a fixed number of queries), then let
+    each heal from the log and send its heartbeat."""
+    listening = [c for sockets in list(LOCAL.values()) for c in list(sockets) if c.started and not c.closed]
+    if not listening:
+        return
+    try:
+        latest = await database_sync_to_async(services.sockets_check)(
+            listeners=[c.listener for c in listening]
+        )
+    except DatabaseError:
+        log.warning("heartbeat skipped: database unavailable")
+        return
+    except Exception:
+        log.exception("heartbeat check failed")  # never let the pulse die
+        return
+    for consumer in listening:
+        asyncio.ensure_future(_beat(consumer, latest.get(consumer.listener)))
+
+
+async def _beat(consumer, latest) -> None:
+    try:
+        await consumer.heartbeat_with(latest)
+    except Exception:
+        log.exception("heartbeat failed")
 
 
 async def _watch(url: str) -> None:

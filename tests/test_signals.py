@@ -1,12 +1,13 @@
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from couples import services as couples_services
 from couples.models import Event
 from signals.models import Signal
-from signals.services import signal_set
-from tests.conftest import client_for
+from signals.services import signal_set, sockets_check
+from tests.conftest import client_for, make_user, pair
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +144,27 @@ def test_it_strips_the_note_and_validates_in_the_service(couple, alice):
     assert event.data["note"] == "fine"
     with pytest.raises(ValidationError):
         signal_set(user=alice, state="purple")
+
+
+def test_it_checks_every_listening_socket_with_a_fixed_number_of_queries(
+    couple, alice, bob, charlie, django_assert_max_num_queries
+):
+    others = [pair(make_user(f"p{i}"), make_user(f"q{i}")) for i in range(10)]
+    session = SessionStore()
+    session.create()
+    listeners = [
+        (alice.pk, couple.pk, None),
+        (bob.pk, couple.pk, session.session_key),
+        (bob.pk, couple.pk, "gone"),
+    ]
+    listeners += [(c.partners()[0].pk, c.pk, None) for c in others]
+    listeners.append((charlie.pk, couple.pk, None))  # not a member
+    with django_assert_max_num_queries(2):
+        latest = sockets_check(listeners=listeners)
+    assert latest[(alice.pk, couple.pk, None)] == couple.seq
+    assert latest[(bob.pk, couple.pk, session.session_key)] == couple.seq
+    assert latest[(bob.pk, couple.pk, "gone")] is None  # logged out: the session is gone
+    assert latest[(charlie.pk, couple.pk, None)] is None
+    assert all(latest[(c.partners()[0].pk, c.pk, None)] == 1 for c in others)
+    couples_services.couple_unpair(user=bob)
+    assert sockets_check(listeners=listeners[:1]) == {(alice.pk, couple.pk, None): None}
