@@ -73,9 +73,6 @@ class Couple(models.Model):
     def has_active_member(self, user: User) -> bool:
         return self.memberships.filter(user=user, left_at__isnull=True).exists()
 
-    def partner_of(self, user: User) -> User | None:
-        return next((p for p in self.partners() if p.pk != user.pk), None)
-
     def settings_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.SETTINGS}
 
