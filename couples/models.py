@@ -70,9 +70,6 @@ class Couple(models.Model):
     def partners(self) -> list[User]:
         return [m.user for m in self.memberships.select_related("user").order_by("joined_at", "id")]
 
-    def has_active_member(self, user: User) -> bool:
-        return self.memberships.filter(user=user, left_at__isnull=True).exists()
-
     def settings_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.SETTINGS}
 

@@ -196,18 +196,24 @@ def couple_join(*, user: User, code: str) -> Couple:
     return couple
 
 
+def couple_end(*, couple: Couple, leaving: User, actor: User | None) -> None:
+    """End a locked couple: `partner.left` for the one leaving, every membership closed,
+    and both partners' sockets closed after commit."""
+    now = timezone.now()
+    event_append(couple=couple, kind="partner.left", actor=actor, data={"user": leaving.pk})
+    members = couple.memberships.filter(left_at__isnull=True)
+    for member_id in list(members.values_list("user_id", flat=True)):
+        transaction.on_commit(lambda m=member_id: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
+    members.update(left_at=now)
+    couple.ended_at = now
+    couple.save(update_fields=["ended_at"])
+
+
 def couple_unpair(*, user: User) -> Couple:
     """Either partner, alone, at once: sockets of both close after commit."""
     with transaction.atomic():
         couple = couple_active_locked(user=user)
-        now = timezone.now()
-        event_append(couple=couple, kind="partner.left", actor=user, data={"user": user.pk})
-        member_ids = list(couple.memberships.filter(left_at__isnull=True).values_list("user_id", flat=True))
-        couple.memberships.filter(left_at__isnull=True).update(left_at=now)
-        couple.ended_at = now
-        couple.save(update_fields=["ended_at"])
-        for member_id in member_ids:
-            transaction.on_commit(lambda m=member_id: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
+        couple_end(couple=couple, leaving=user, actor=user)
     return couple
 
 
@@ -271,17 +277,13 @@ def account_delete(*, user: User, password: str) -> None:
     if not user.check_password(password):
         raise ValidationError({"password": [WORDS["bad_password"]]})
     with transaction.atomic():
-        couple = user.active_couple()
+        try:
+            couple = couple_active_locked(user=user)
+        except NotPaired:
+            couple = None
         if couple is not None:
-            couple = couple_lock(couple.pk)
-            event_append(couple=couple, kind="partner.left", actor=None, data={"user": user.pk})
-            members = list(couple.memberships.filter(left_at__isnull=True).values_list("user_id", flat=True))
-            now = timezone.now()
-            couple.memberships.filter(left_at__isnull=True).update(left_at=now)
-            couple.ended_at = now
-            couple.save(update_fields=["ended_at"])
-            for member in members:
-                transaction.on_commit(lambda m=member: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
+            # Neutral: no actor, so the goodbye names nobody who is gone.
+            couple_end(couple=couple, leaving=user, actor=None)
         Event.objects.filter(actor=user).delete()
         # Nudges name the person in their data; they were for them alone.
         Event.objects.filter(kind="preview.due", data__user=user.pk).delete()

@@ -97,15 +97,21 @@ def period_bounds(period: str, day: date, tz: ZoneInfo) -> tuple[datetime, datet
     return _local_day_start(previous, tz), _local_day_start(first, tz), _local_day_start(following, tz)
 
 
+def _spans_overlapping(couple: Couple, start: datetime, until: datetime):
+    """Light spans on at any moment in [start, until): begun before its end, and still
+    on or ended after its start (indexes span_period and span_open_or_ending)."""
+    return SignalSpan.objects.filter(couple=couple, started_at__lt=until).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+
+
 def _time_in_state(couple: Couple, start: datetime, end: datetime, now: datetime) -> dict:
     """Seconds each light was on, per person, inside [start, end): a red held for a
     minute weighs a minute. One query: SUM(LEAST(end, span end) - GREATEST(start, span start))."""
     until = min(end, now)
     if until <= start:
         return {}
-    spans = SignalSpan.objects.filter(couple=couple, started_at__lt=until).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
-    )
+    spans = _spans_overlapping(couple, start, until)
     overlap = ExpressionWrapper(
         Least(Coalesce("ended_at", Value(until)), Value(until)) - Greatest("started_at", Value(start)),
         output_field=DurationField(),
@@ -215,15 +221,10 @@ def week_strip(*, couple: Couple, day: date, now: datetime, only: User | None = 
     tz = ZoneInfo(couple.timezone)
     _, start, end = period_bounds("week", day, tz)
     until = min(end, now)
-    spans = SignalSpan.objects.filter(couple=couple)
+    spans = _spans_overlapping(couple, start, until)
     if only is not None:
         spans = spans.filter(user=only)
-    spans = (
-        spans.filter(started_at__lt=until)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-        .order_by("started_at")
-        .values("user_id", "state", "started_at", "ended_at")
-    )
+    spans = spans.order_by("started_at").values("user_id", "state", "started_at", "ended_at")
     strips: dict[int, list] = {}
     for span in spans:
         strips.setdefault(span["user_id"], []).append(

@@ -14,7 +14,6 @@ from couples.services import (
     NotPaired,
     ServiceError,
     couple_active_locked,
-    couple_lock,
     couple_settings_update,
     event_append,
     event_for_op,
@@ -185,8 +184,8 @@ def socket_start(*, user: User, couple_id: int, after: int | None, replay_max: i
     """The frames a (re)connecting socket starts with, and the seq it is then at: the
     events after `after` when they can all be replayed, else a snapshot that resets."""
     with transaction.atomic():
-        couple = couple_lock(couple_id)
-        if not couple.is_active or not couple.has_active_member(user):
+        couple = couple_active_locked(user=user)
+        if couple.pk != couple_id:  # re-paired since the socket looked: start over
             raise NotPaired()
         if after is not None and 0 <= after <= couple.seq and couple.seq - after <= replay_max:
             events = list(Event.objects.filter(couple=couple, seq__gt=after).order_by("seq"))
