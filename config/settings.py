@@ -270,6 +270,8 @@ PORCHLIGHT = {
     "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
+    # Reminders fired per transaction: a whole minute's worth in a few round trips.
+    "REMINDER_BATCH": envint("PORCHLIGHT_REMINDER_BATCH", 200),
     "FLAG_WINDOW_DAYS": 7,
     # The scheduler inside the serving process: on by default in the embedded mode only.
     "SCHEDULER_IN_PROCESS": envbool("PORCHLIGHT_SCHEDULER_IN_PROCESS", "false" if REDIS_URL else "true"),

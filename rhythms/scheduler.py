@@ -1,5 +1,6 @@
-"""The background loops, in the healthchecks `sendalerts` style: each step finds the
-earliest due row, claims it with a conditional UPDATE and acts; a loop sleeps when idle.
+"""The background loops, in the healthchecks `sendalerts` style: each step claims due
+rows (a conditional UPDATE, or for reminders a batch locked with SKIP LOCKED) and acts;
+a loop sleeps when idle.
 
 `settings.PORCHLIGHT["LOOPS"]` names the loops and their steps (rhythms: reminders,
 nudges and push dispatch; push: sending), each loop in a thread of its own. They run as
@@ -14,15 +15,15 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from rhythms.services import preview_nudge_next, reminder_fire_next
+from rhythms.services import preview_nudge_next, reminders_fire_due
 
 log = logging.getLogger(__name__)
 
 
 def step(now=None) -> bool:
-    """Handle at most one due reminder and one due nudge. True if anything was due."""
+    """Handle a batch of due reminders and one due nudge. True if anything was due."""
     now = now or timezone.now()
-    fired = reminder_fire_next(now)
+    fired = reminders_fire_due(now)
     nudged = preview_nudge_next(now)
     return fired or nudged
 

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from couples.models import Couple, Event, User
@@ -19,6 +18,7 @@ from couples.services import (
     couple_lock,
     event_append,
     event_for_op,
+    events_append,
 )
 from couples.validators import clean_short_text
 from rhythms.models import Block, Preview, Reminder, ReminderMute
@@ -301,50 +301,67 @@ def _late_limit() -> timedelta:
     return timedelta(minutes=settings.PORCHLIGHT["REMINDER_LATE_MINUTES"])
 
 
-def reminder_fire_next(now: datetime) -> bool:
-    due = (
-        Reminder.objects.filter(next_fire_at__lte=now)
-        .order_by("next_fire_at")
-        .values_list("pk", "next_fire_at", "block__couple_id")[:1]
-    )
-    if not due:
-        return False
-    pk, fire_at, couple_id = due[0]
-    try:
-        with transaction.atomic():
-            # Couple first, then the reminder: the same lock order as block edits.
-            couple = couple_lock(couple_id)
-            reminder = Reminder.objects.select_related("block").get(pk=pk)
-            tz = ZoneInfo(couple.timezone)
-            # From the later of the two: a scheduler that was down does not replay a storm.
-            following = reminder.next_after(max(now, fire_at), tz) if couple.is_active else None
-            claimed = Reminder.objects.filter(pk=pk, next_fire_at=fire_at).update(
-                next_fire_at=following, failures=0, last_error=""
-            )
-            if claimed != 1 or not couple.is_active:
-                return True
-            if now - fire_at > _late_limit():
-                Reminder.objects.filter(pk=pk).update(last_missed_at=fire_at)
-                log.info("reminder %s missed: %s late", pk, now - fire_at)
-                return True
-            block = reminder.block
-            starts_at = fire_at + reminder.offset()
-            data = {**occurrence_dict(block, starts_at, tz), "reminder": reminder.kind}
-            data["minutes_before"] = block.remind_before if reminder.kind == Reminder.Kind.BEFORE else 0
-            event_append(couple=couple, kind="reminder.fired", actor=None, data=data)
-    except Exception as e:
-        rows = Reminder.objects.filter(pk=pk, next_fire_at=fire_at)
-        retry_at = now + timedelta(minutes=5)
-        _step_failed(
-            rows,
-            e,
-            "reminder",
-            pk,
-            next_fire_at=retry_at,
-            failures=F("failures") + 1,
-            last_error=repr(e)[:200],
+def reminders_fire_due(now: datetime) -> bool:
+    """Fire due reminders, up to REMINDER_BATCH in one transaction: every couple's
+    reminder may fall in the same minute. True if any was due.
+
+    Rows are claimed with FOR UPDATE SKIP LOCKED (another scheduler process takes the
+    next ones) and each moves to its next time in the same transaction as its event:
+    exactly once across processes."""
+    with transaction.atomic():
+        due = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_fire_at__lte=now)
+            .select_related("block")
+            .order_by("next_fire_at")[: settings.PORCHLIGHT["REMINDER_BATCH"]]
         )
+        if not due:
+            return False
+        # Couples too without waiting: one held by an edit waits for the next round
+        # (waiting here, holding its reminders, could deadlock with that edit).
+        couples = Couple.objects.select_for_update(skip_locked=True).in_bulk({r.block.couple_id for r in due})
+        claimed, entries = [], []
+        for reminder in due:
+            couple = couples.get(reminder.block.couple_id)
+            if couple is None:
+                continue
+            claimed.append(reminder)
+            try:
+                data = _reminder_advance(reminder, couple, now)
+            except Exception as e:
+                # One bad row must not stall the others, nor be retried in a tight loop.
+                log.error("scheduler: reminder %s failed: %s", reminder.pk, type(e).__name__, exc_info=e)
+                reminder.next_fire_at = now + timedelta(minutes=5)
+                reminder.failures += 1
+                reminder.last_error = repr(e)[:200]
+                continue
+            if data is not None:
+                entries.append((couple, "reminder.fired", data))
+        fields = ["next_fire_at", "failures", "last_error", "last_missed_at"]
+        if claimed:
+            Reminder.objects.bulk_update(claimed, fields)
+        events_append(entries)
     return True
+
+
+def _reminder_advance(reminder: Reminder, couple: Couple, now: datetime) -> dict | None:
+    """Move a due reminder to its next time; the event's data if it should fire now."""
+    fire_at = reminder.next_fire_at
+    if not couple.is_active:
+        reminder.next_fire_at = None
+        return None
+    tz = ZoneInfo(couple.timezone)
+    # From the later of the two: a scheduler that was down does not replay a storm.
+    reminder.next_fire_at = reminder.next_after(max(now, fire_at), tz)
+    reminder.failures, reminder.last_error = 0, ""
+    if now - fire_at > _late_limit():
+        reminder.last_missed_at = fire_at
+        log.info("reminder %s missed: %s late", reminder.pk, now - fire_at)
+        return None
+    block = reminder.block
+    data = {**occurrence_dict(block, fire_at + reminder.offset(), tz), "reminder": reminder.kind}
+    data["minutes_before"] = block.remind_before if reminder.kind == Reminder.Kind.BEFORE else 0
+    return data
 
 
 def preview_nudge_next(now: datetime) -> bool:

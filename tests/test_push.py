@@ -247,3 +247,18 @@ def test_it_pushes_nothing_for_another_couple(couple, alice, charlie, service):
     signal_set(user=alice, state="red")
     deliver()
     assert service.received == []
+
+
+def test_it_moves_past_couples_without_devices_in_one_step(couple, alice, bob, service):
+    subscribe(bob, service)
+    quiet = [pair(make_user(f"q{n}a"), make_user(f"q{n}b")) for n in range(3)]
+    for c in quiet:
+        signal_set(user=c.partners()[0], state="red")
+    signal_set(user=alice, state="red")
+    now = timezone.now()
+    assert push.push_dispatch_next(now) is True
+    assert push.push_dispatch_next(now) is False  # one round did them all
+    for c in quiet:
+        c.refresh_from_db()
+        assert c.push_seq == c.seq
+    assert PushJob.objects.get().device.user == bob

@@ -6,14 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from django.db import connection, transaction
 
 from couples.models import Event
-from couples.services import couple_settings_update, couple_unpair
+from couples.services import couple_lock, couple_settings_update, couple_unpair
 from rhythms import scheduler
 from rhythms import services as rhythms_services
 from rhythms.models import Reminder
 from rhythms.scheduler import step
 from rhythms.services import block_create
+from tests.conftest import make_user, pair
 from tests.sockets import frame, open_socket
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +122,54 @@ def test_it_marks_a_row_that_raises_and_steps_past_it(couple, alice, monkeypatch
     assert reminder.next_fire_at == now + timedelta(minutes=5)  # not retried in a tight loop
     assert [e.data["block"]["id"] for e in fired()] == [good.pk]
     assert not Event.objects.filter(kind="reminder.fired", data__block__id=bad.pk).exists()
+
+
+def test_it_fires_a_minute_of_many_couples_in_batches(couple, alice, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "REMINDER_BATCH": 4}
+    others = [pair(make_user(f"a{n}"), make_user(f"b{n}")) for n in range(5)]
+    for person in [alice] + [c.partners()[0] for c in others]:
+        make_block(person, utc(2026, 7, 1, 8, 0), start="12:00", remind_before=5)
+    now = utc(2026, 7, 1, 10, 0)
+    rounds = 0
+    while step(now):
+        rounds += 1
+    assert rounds == 3  # 12 due (start and before, six couples), 4 a round
+    for c in [couple] + others:
+        kinds = [e.data["reminder"] for e in fired(couple=c)]
+        assert sorted(kinds) == ["before", "start"]
+        c.refresh_from_db()
+        assert list(Event.objects.filter(couple=c).order_by("seq").values_list("seq", flat=True)) == list(
+            range(1, c.seq + 1)
+        )
+    assert not Reminder.objects.filter(next_fire_at__lte=now).exists()
+
+
+@pytest.mark.scaled
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_a_couple_held_by_an_edit_for_the_next_round(couple, alice):
+    make_block(alice, utc(2026, 7, 1, 8, 0), start="12:00")
+    now = utc(2026, 7, 1, 10, 0)
+    held, release = threading.Event(), threading.Event()
+
+    def edit_in_progress():
+        with transaction.atomic():
+            couple_lock(couple.pk)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    editor = threading.Thread(target=edit_in_progress)
+    editor.start()
+    held.wait(5)
+    try:
+        assert step(now) is True  # due, but not waited for
+        assert fired().count() == 0
+    finally:
+        release.set()
+        editor.join(10)
+    assert step(now) is True
+    assert fired().count() == 1
+    assert step(now) is False
 
 
 def test_it_stops_reminding_an_unpaired_couple(couple, alice):

@@ -19,7 +19,13 @@ pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytes
 
 
 def scheduler_process(*args) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "PORCHLIGHT_SCHEDULER_IDLE_SECONDS": "0.1"}
+    # Small batches, so that three processes share 600 due reminders.
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "PORCHLIGHT_SCHEDULER_IDLE_SECONDS": "0.1",
+        "PORCHLIGHT_REMINDER_BATCH": "10",
+    }
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_rhythms", *args],
         cwd=ROOT,

@@ -96,7 +96,7 @@ def test_it_numbers_events_gap_free_and_increasing(couple, alice, bob):
 
 def test_it_publishes_only_after_commit(couple, alice, django_capture_on_commit_callbacks, monkeypatch):
     published = []
-    monkeypatch.setattr(couples_services, "event_publish", published.append)
+    monkeypatch.setattr(couples_services, "events_publish", lambda *events: published.extend(events))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         event, _ = signal_set(user=alice, state="red")
         assert published == []

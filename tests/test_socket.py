@@ -233,7 +233,7 @@ async def test_it_heals_a_lost_publish_within_one_heartbeat(couple, alice, bob, 
     settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.3}
     sock = await open_socket(alice)
     await frame(sock)
-    monkeypatch.setattr(couples_services, "event_publish", lambda event: None)  # the doorbell fails
+    monkeypatch.setattr(couples_services, "events_publish", lambda *events: None)  # the doorbell fails
     lost, _ = await set_light(user=bob, state="red")
     frames = await frames_until(sock, lambda f: f["type"] == "heartbeat", timeout=2)
     assert [f["seq"] for f in frames] == [lost.seq, lost.seq]
@@ -244,10 +244,10 @@ async def test_it_heals_a_lost_publish_within_one_heartbeat(couple, alice, bob, 
 async def test_it_fills_a_gap_before_a_later_event(couple, alice, bob, monkeypatch):
     sock = await open_socket(alice)
     await frame(sock)
-    original = couples_services.event_publish
-    monkeypatch.setattr(couples_services, "event_publish", lambda event: None)
+    original = couples_services.events_publish
+    monkeypatch.setattr(couples_services, "events_publish", lambda *events: None)
     lost, _ = await set_light(user=bob, state="yellow")
-    monkeypatch.setattr(couples_services, "event_publish", original)
+    monkeypatch.setattr(couples_services, "events_publish", original)
     rung, _ = await set_light(user=bob, state="red")
     assert [(await frame(sock))["seq"] for _ in range(2)] == [lost.seq, rung.seq]
     await sock.disconnect()
@@ -270,7 +270,7 @@ async def test_it_closes_a_socket_when_unpair_happened_while_the_doorbell_was_do
     settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.2}
     sock = await open_socket(alice)
     await frame(sock)
-    monkeypatch.setattr(couples_services, "_channel_send", lambda group, message: None)
+    monkeypatch.setattr(couples_services, "_channel_send", lambda *messages: None)
     await database_sync_to_async(couples_services.couple_unpair)(user=bob)
     assert await closed_with(sock) == 4403
     await sock.disconnect()
