@@ -108,16 +108,24 @@ def couple_active_locked(*, user: User) -> Couple:
 OP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
-    """The event an earlier try of this op made, if any. Call with the couple locked."""
-    if op_id is None:
-        return None
-    if not isinstance(op_id, str) or not OP_ID.match(op_id):
+def op_id_clean(op_id):
+    if op_id is not None and (not isinstance(op_id, str) or not OP_ID.match(op_id)):
         raise ValidationError({"op_id": [WORDS["bad_op_id"]]})
-    event = Event.objects.filter(actor=user, op_id=op_id).first()
+    return op_id
+
+
+def op_event_check(event: Event | None, kind: str) -> Event | None:
+    """An op_id names one write: reusing it for a different kind of write is refused."""
     if event is not None and event.kind != kind:
         raise ServiceError("op_id_reused", status=409)
     return event
+
+
+def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
+    """The event an earlier try of this op made, if any. Call with the couple locked."""
+    if op_id_clean(op_id) is None:
+        return None
+    return op_event_check(Event.objects.filter(actor=user, op_id=op_id).first(), kind)
 
 
 def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, op_id=None) -> Event:
@@ -128,8 +136,13 @@ def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, o
     event = Event.objects.create(
         couple=couple, seq=couple.seq, kind=kind, actor=actor, data=data, op_id=op_id or None
     )
-    transaction.on_commit(lambda: events_publish(event))
+    events_publish_on_commit(event)
     return event
+
+
+def events_publish_on_commit(*events: Event) -> None:
+    """Ring the doorbell once the transaction commits: never for a write that rolled back."""
+    transaction.on_commit(lambda: events_publish(*events))
 
 
 def events_append(entries: list[tuple[Couple, str, dict]]) -> list[Event]:
@@ -143,7 +156,7 @@ def events_append(entries: list[tuple[Couple, str, dict]]) -> list[Event]:
     if events:
         Couple.objects.bulk_update({c.pk: c for c, _, _ in entries}.values(), ["seq"])
         Event.objects.bulk_create(events)
-        transaction.on_commit(lambda: events_publish(*events))
+        events_publish_on_commit(*events)
     return events
 
 

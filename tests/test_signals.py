@@ -1,11 +1,11 @@
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from couples import services as couples_services
 from couples.models import Event
-from signals.models import Signal
+from signals.models import Signal, SignalSpan
 from signals.services import signal_set, sockets_check
 from tests.conftest import client_for, make_user, pair
 
@@ -105,14 +105,16 @@ def test_it_publishes_only_after_commit(couple, alice, django_capture_on_commit_
     assert [e.seq for e in published] == [event.seq]
 
 
-def test_it_writes_nothing_when_the_event_cannot_be_written(couple, alice, monkeypatch):
-    def broken(**kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr("signals.services.event_append", broken)
-    with pytest.raises(RuntimeError):
+def test_it_writes_nothing_when_the_event_cannot_be_written(couple, alice):
+    # A row already holding the next seq: the event insert is the statement that fails.
+    before = couple.seq
+    Event.objects.create(couple=couple, seq=before + 1, kind="test.blocker")
+    with pytest.raises(IntegrityError):
         signal_set(user=alice, state="red")
     assert not Signal.objects.filter(user=alice).exists()
+    assert not SignalSpan.objects.filter(user=alice).exists()
+    couple.refresh_from_db()
+    assert couple.seq == before
 
 
 def test_it_keeps_the_write_when_publishing_fails(
