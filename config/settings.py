@@ -180,9 +180,21 @@ REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     # The pub/sub layer: fire-and-forget, no per-channel capacity that drops silently.
     # Lost publishes heal from the event log (heartbeats and replay by seq).
+    # pubsub (default): fire-and-forget PUBLISH, cheaper per message; the seq replay heals
+    # what it loses. core: channels_redis' list-based layer, kept for the measured
+    # comparison in docs/benchmarks.md.
+    CHANNEL_LAYER_BACKENDS = {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core": "channels_redis.core.RedisChannelLayer",
+    }
+    CHANNEL_LAYER = envstr("PORCHLIGHT_CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+        raise ImproperlyConfigured(
+            f"PORCHLIGHT_CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}"
+        )
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": envstr("PORCHLIGHT_CHANNEL_PREFIX", "porchlight"),

@@ -1,5 +1,6 @@
 """The lights: setting one, and the couple snapshot that clients start from."""
 
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from importlib import import_module
 
@@ -46,20 +47,20 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
     """Set the user's light. Returns the event and whether it is new (False: a retry)."""
     note = signal_validate(state=state, note=note)
     op_id_clean(op_id)
-    with transaction.atomic(), connection.cursor() as cursor:
-        couple_id, seq = _couple_locked(cursor, user)
-        cursor.execute(SIGNAL_READ, [couple_id, user.pk, user.pk, op_id])
-        previous, earlier = cursor.fetchone()
+    with transaction.atomic(), connection.cursor() as lock, connection.cursor() as cursor:
+        # Trip one: lock, then read. Pipelined, the read is still its own statement run
+        # after the lock is granted: it sees what a writer we waited for committed.
+        with _pipeline():
+            lock.execute(COUPLE_LOCK + _for_update_of("c"), [user.pk])
+            cursor.execute(SIGNAL_READ, [user.pk, user.pk, user.pk, op_id])
+            locked, (previous, earlier) = lock.fetchone(), cursor.fetchone()
+        if locked is None:
+            raise NotPaired()
+        couple_id, seq = locked
         if earlier is not None:
             return op_event_check(Event.objects.get(pk=earlier), "signal.changed"), False
         now = timezone.now()
         at = connection.ops.adapt_datetimefield_value(now)
-        if previous is None:
-            cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
-        else:
-            cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
-        cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
-        cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
         data = {
             "user": user.pk,
             "state": state,
@@ -70,11 +71,18 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
             "red_on": state == State.RED and previous != State.RED,
         }
         seq += 1
-        cursor.execute(COUPLE_SEQ, [seq, couple_id])
-        cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
-        event = Event(
-            pk=cursor.fetchone()[0], couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now
-        )
+        # Trip two: every write.
+        with _pipeline():
+            if previous is None:
+                lock.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
+            else:
+                lock.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
+            lock.execute(SPAN_CLOSE, [at, couple_id, user.pk])
+            lock.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
+            lock.execute(COUPLE_SEQ, [seq, couple_id])
+            cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
+            event_id = cursor.fetchone()[0]
+        event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
         event.data, event.op_id = data, op_id
         events_publish_on_commit(event)
         if data["red_on"]:
@@ -93,7 +101,9 @@ COUPLE_LOCK = """
 # snapshot taken when it started, so reading these in the locking statement could miss
 # what the writer we waited for committed (a previous light, a retried op_id).
 SIGNAL_READ = """
-    SELECT (SELECT state FROM signals_signal WHERE couple_id = %s AND user_id = %s),
+    SELECT (SELECT s.state FROM signals_signal s JOIN couples_couple c ON c.id = s.couple_id
+            JOIN couples_membership m ON m.couple_id = c.id
+            WHERE s.user_id = %s AND m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL),
            (SELECT id FROM couples_event WHERE actor_id = %s AND op_id = %s)"""
 SIGNAL_INSERT = (
     "INSERT INTO signals_signal (couple_id, user_id, state, note, set_at) VALUES (%s, %s, %s, %s, %s)"
@@ -111,14 +121,22 @@ EVENT_INSERT = """
     VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"""
 
 
-def _couple_locked(cursor, user: User) -> tuple[int, int]:
-    """couple_active_locked's query, by hand: the couple's id and seq, row locked."""
-    lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
-    cursor.execute(COUPLE_LOCK + lock, [user.pk])
-    row = cursor.fetchone()
-    if row is None:
-        raise NotPaired()
-    return row
+def _for_update_of(alias: str) -> str:
+    return f" FOR UPDATE OF {alias}" if connection.features.has_select_for_update_of else ""
+
+
+def _pipeline():
+    """PostgreSQL: send the statements together and wait once (psycopg's pipeline mode),
+    with errors raised as Django's (IntegrityError -> 409, OperationalError -> 503)."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    return _wrapped_pipeline()
+
+
+@contextmanager
+def _wrapped_pipeline():
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _json(data: dict):
