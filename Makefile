@@ -29,7 +29,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	@echo "Porchlight on http://127.0.0.1:$(PORT)/ (SQLite + in-memory channel layer)"
-	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log
+	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log \
+		--ws-per-message-deflate false
 
 test: lint test-embedded test-scaled
 

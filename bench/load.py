@@ -1,11 +1,12 @@
-"""make bench: the production-like deployment under load, beside its floor and its peer.
+"""make bench-load: the production-like deployment under load, beside its floor and its peer.
 
 Starts on this machine (loopback only): PostgreSQL and Redis (the machine's), Porchlight
 as `uvicorn --workers 2` plus `run_rhythms`; the floor (a bare ASGI websocket relay under
 the same server, and a redis-py PUBLISH->SUBSCRIBE round trip); the peer (the Channels
-tutorial's consumer: stock RedisChannelLayer, group_send, a DB write per message).
+tutorial's consumer: stock RedisChannelLayer, group_send, a DB write per message); and,
+for the choice of server and layer, Porchlight under daphne and with the core layer.
 Drives them with an asyncio + `websockets` client: couples with 2-3 devices each.
-Bounded: every phase has a fixed length; the whole run takes a few minutes.
+Bounded: every phase has a fixed length; the whole run takes about ten minutes.
 """
 
 import asyncio
@@ -13,20 +14,36 @@ import json
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COUPLES = int(os.environ.get("BENCH_COUPLES", "500"))
+SIZES = [int(n) for n in os.environ.get("BENCH_SOCKETS", "1000,5000").split(",")]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
-RATES = [int(r) for r in os.environ.get("BENCH_RATES", "10,100,300,600").split(",")]
+RATES = [int(r) for r in os.environ.get("BENCH_RATES", "10,100,300,1000").split(",")]
+SUSTAIN = (
+    int(os.environ.get("BENCH_SUSTAIN_RATE", "300")),
+    float(os.environ.get("BENCH_SUSTAIN_SECONDS", "60")),
+)
+# Churn; the stalled reader longer, past the server's ping timeout (20 s + 20 s).
+PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
+STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "45"))
+VARIANTS = [
+    v
+    for v in os.environ.get("BENCH_VARIANTS", "uvicorn-deflate+pubsub,daphne+pubsub,uvicorn+core").split(",")
+    if v
+]
 DATABASE_URL = os.environ["DATABASE_URL"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ["PORCHLIGHT_WS_TICKET_SECONDS"] = "3600"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Couple i has partner A's phone and one or two of B's: 2.5 sockets a couple.
+COUPLES = -(-max(SIZES) * 2 // 5)
 
 import django  # noqa: E402
 
@@ -46,16 +63,16 @@ from signals.models import Signal, SignalSpan  # noqa: E402
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class Server:
-    def __init__(self, name, args, env=None, port=None):
-        self.name, self.port = name, port
+    """One server process (and its children: uvicorn's workers)."""
+
+    def __init__(self, name, args, env=None):
+        self.name = name
         self.process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -65,7 +82,6 @@ class Server:
         )
 
     def pids(self) -> list[int]:
-        """The process and its children (uvicorn's workers)."""
         pids = [self.process.pid]
         for status in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -76,27 +92,6 @@ class Server:
                 pids.append(int(status.parent.name))
         return pids
 
-    def cpu_ms(self) -> float:
-        ticks = 0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])
-            except OSError:
-                pass
-        return ticks * 1000 / os.sysconf("SC_CLK_TCK")
-
-    def rss_kib(self) -> int:
-        total = 0
-        for pid in self.pids()[1:] or self.pids():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-            except OSError:
-                pass
-        return total
-
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -105,7 +100,49 @@ class Server:
             self.process.kill()
 
 
-def wait_http(port: int, path="/healthz/", timeout=30):
+class Target:
+    """What the client talks to: one or more servers, on one or more ports."""
+
+    def __init__(self, name: str, servers: list[Server], ports: list[int]):
+        self.name, self.servers, self.ports = name, servers, ports
+
+    def cpu_ms(self) -> float:
+        ticks = 0
+        for server in self.servers:
+            for pid in server.pids():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    ticks += int(fields[11]) + int(fields[12])
+                except OSError:
+                    pass
+        return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self) -> int:
+        """The serving processes' RSS (uvicorn's workers, not its idle supervisor)."""
+        total = 0
+        for server in self.servers:
+            for pid in server.pids()[1:] or server.pids():
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+                except OSError:
+                    pass
+        return total
+
+    def url(self, n: int, path: str) -> str:
+        return f"ws://127.0.0.1:{self.ports[n % len(self.ports)]}{path}"
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.ports[0]}"
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+
+
+def wait_http(port: int, path="/healthz/", timeout=60):
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -149,6 +186,8 @@ def prepare() -> list[dict]:
         ]
     )
     Reminder.objects.bulk_create([Reminder(block=b, kind="start", next_fire_at=None) for b in blocks])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     return [
         {
             "couple": couples[i].pk,
@@ -161,24 +200,46 @@ def prepare() -> list[dict]:
     ]
 
 
-class Phone:
-    """One device's socket. Records when timestamped changes and reminders arrive."""
+def tickets_for(users: list) -> list[str]:
+    return [ws_ticket_create(user=u, auth_key="t:bench") for u in users]
 
-    def __init__(self, url, origin, user_id=None):
-        self.url, self.origin, self.user_id = url, origin, user_id
+
+class Phone:
+    """One device's socket. Records when timestamped changes and reminders arrive, and
+    every seq, across reconnects."""
+
+    def __init__(self, url, origin, user=None, couple=None):
+        self.url, self.origin, self.user, self.couple = url, origin, user, couple
         self.ws = None
         self.seen: dict[str, float] = {}
         self.seqs: list[int] = []
         self.reminders = 0
         self.reminder_at = None
+        self.reconnects = 0
 
-    async def open(self):
-        self.ws = await connect(self.url, origin=self.origin, max_queue=None, ping_interval=None)
-        self.reader = asyncio.create_task(self.read())
+    async def open(self, url=None):
+        self.ws = await connect(url or self.url, origin=self.origin, max_queue=None, ping_interval=None)
+        self.reader = asyncio.create_task(self.read(self.ws))
 
-    async def read(self):
+    async def reconnect(self, ticket: str, base: str):
+        """As the app does after a network drop: a new socket resuming after its seq."""
+        await self.ws.close()
+        after = self.seqs[-1] if self.seqs else 0
+        await self.open(f"{base}?ticket={ticket}&couple={self.couple}&after={after}")
+        self.reconnects += 1
+
+    def stall(self):
+        """Stop reading: the kernel's buffers fill and the server's writes to it block."""
+        sock = self.ws.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.ws.transport.pause_reading()
+
+    def resume(self):
+        self.ws.transport.resume_reading()
+
+    async def read(self, ws):
         try:
-            async for raw in self.ws:
+            async for raw in ws:
                 now = time.perf_counter()
                 frame = json.loads(raw)
                 if frame.get("type") == "event":
@@ -186,17 +247,54 @@ class Phone:
                     note = frame["data"].get("note") or ""
                     if (
                         frame["kind"] == "signal.changed"
-                        and frame["actor"] != self.user_id
+                        and frame["actor"] != self.user.pk
                         and note.startswith("t")
                     ):
                         self.seen[note] = now
                     elif frame["kind"] == "reminder.fired":
                         self.reminders += 1
                         self.reminder_at = now
-                elif "message" in frame:  # the peer and the floor
+                elif "message" in frame:  # the peer
                     self.seen[frame["message"]] = now
         except Exception:
             pass
+
+
+class Fleet:
+    """Porchlight's phones: for couple i, A's sender, B's receiver, maybe B's second."""
+
+    def __init__(self, target: Target, plan: list[dict]):
+        self.target, self.plan = target, plan
+        self.senders, self.receivers, self.extra = [], [], []
+
+    @property
+    def phones(self):
+        return self.senders + self.receivers + self.extra
+
+    async def grow(self, couples: int):
+        """Open the phones of the next couples, up to `couples` in all."""
+        start = len(self.senders)
+        new = self.plan[start:couples]
+        users = [
+            c[who] for c in new for who, count in (("a", 1), ("b", c["devices_b"])) for _ in range(count)
+        ]
+        tickets = iter(await asyncio.to_thread(tickets_for, users))
+        opened = []
+        for n, c in enumerate(new, start):
+            phones = [
+                Phone(
+                    self.target.url(n + k, f"/ws/?ticket={next(tickets)}"),
+                    self.target.origin,
+                    c[who],
+                    c["couple"],
+                )
+                for k, who in enumerate(["a"] + ["b"] * c["devices_b"])
+            ]
+            self.senders.append(phones[0])
+            self.receivers.append(phones[1])
+            self.extra.extend(phones[2:])
+            opened.extend(phones)
+        await open_all(opened)
 
 
 def stats(latencies_ms: list[float]) -> dict:
@@ -216,10 +314,12 @@ async def open_all(phones, limit=64):
     await asyncio.gather(*(one(p) for p in phones))
 
 
-async def run_phase(senders, receivers, rate, seconds, make_frame):
+async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     """Open loop: sends at their scheduled times whatever the answers; latency is taken
-    from the scheduled time, so a server that falls behind is charged for it."""
+    from the scheduled time, so a server that falls behind is charged for it. Senders
+    whose index is in `skip` are left out."""
     sent = []
+    active = [i for i in range(len(senders)) if i not in skip]
     start = time.perf_counter() + 0.2
     total = int(rate * seconds)
     for k in range(total):
@@ -227,7 +327,7 @@ async def run_phase(senders, receivers, rate, seconds, make_frame):
         delay = at - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        index = k % len(senders)
+        index = active[k % len(active)]
         key = f"t{k}-{random.random():.6f}"
         sent.append((index, key, at))
         asyncio.ensure_future(senders[index].ws.send(make_frame(key)))
@@ -242,14 +342,267 @@ async def run_phase(senders, receivers, rate, seconds, make_frame):
     return {**stats(latencies), "sent": total, "lost": lost}
 
 
-def signal_frame(state_cycle=("green", "yellow")):
+def signal_frame():
     counter = {"n": 0}
 
     def make(key):
         counter["n"] += 1
-        return json.dumps({"type": "signal.set", "state": state_cycle[counter["n"] % 2], "note": key})
+        return json.dumps({"type": "signal.set", "state": ("green", "yellow")[counter["n"] % 2], "note": key})
 
     return make
+
+
+def chat_frame(key):
+    return json.dumps({"message": key})
+
+
+async def rated(target: Target, what: str, senders, receivers, rate, seconds, make_frame, **kw) -> dict:
+    cpu = target.cpu_ms()
+    result = await run_phase(senders, receivers, rate, seconds, make_frame, **kw)
+    result["cpu_ms_per_change"] = round((target.cpu_ms() - cpu) / max(result["sent"], 1), 2)
+    return {"what": what, "rate": rate, **result}
+
+
+async def idle_facts(target: Target, phones: int, rss_before: int, label: str) -> list[dict]:
+    await asyncio.sleep(3)
+    rss = target.rss_kib()
+    cpu = target.cpu_ms()
+    await asyncio.sleep(5)
+    return [
+        {"what": f"{label}: RSS per idle socket (KiB)", "value": round((rss - rss_before) / phones, 1)},
+        {
+            "what": f"{label}: idle CPU with all sockets open (ms/s)",
+            "value": round((target.cpu_ms() - cpu) / 5, 1),
+        },
+    ]
+
+
+def size_label(sockets: int) -> str:
+    return f"{sockets / 1000:g}k sockets"
+
+
+async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> list[dict]:
+    """Porchlight at each size: idle cost, unloaded, the rates; with `full`, the REST
+    path, the sustained rate, churn, a stalled reader and the reminder fan-out too."""
+    rows = []
+    fleet = Fleet(target, plan)
+    rss_before = target.rss_kib()
+    for sockets in sizes:
+        couples = -(-sockets * 2 // 5)
+        await fleet.grow(couples)
+        label = f"{target.name}, {size_label(len(fleet.phones))}"
+        rows += await idle_facts(target, len(fleet.phones), rss_before, label)
+        s, r = fleet.senders, fleet.receivers
+        await run_phase(s, r, 20, 3, signal_frame())  # warm-up: imports, compiled code, connections
+        rows.append(
+            {"what": f"{label}, ws unloaded", "rate": 0, **await run_phase(s, r, 20, 5, signal_frame())}
+        )
+        if full and sockets == sizes[0]:
+            rows.append(await rest_unloaded(target, plan, r))
+        for rate in rates:
+            rows.append(await rated(target, f"{label}, ws {rate}/s", s, r, rate, SECONDS, signal_frame()))
+    if full:
+        rate, seconds = SUSTAIN
+        rows.append(
+            await rated(
+                target, f"{label}, ws {rate}/s for {seconds:g} s", s, r, rate, seconds, signal_frame()
+            )
+        )
+        rows.append(await churn(target, fleet, label))
+        rows += await stalled_reader(target, fleet, label)
+        rows.append(await fan_out(fleet, label))
+    bad = sum(1 for p in fleet.phones if p.seqs != sorted(set(p.seqs)))
+    rows.append({"what": f"{target.name}: sockets that saw a duplicate or out-of-order seq", "value": bad})
+    closed = Counter(str(p.ws.close_code) for p in fleet.phones if p.ws.close_code is not None)
+    rows.append(
+        {"what": f"{target.name}: sockets the server had closed by the end (by code)", "value": dict(closed)}
+    )
+    for p in fleet.phones:
+        await p.ws.close()
+    return rows
+
+
+async def rest_unloaded(target: Target, plan, receivers) -> dict:
+    latencies = []
+    async with aiohttp.ClientSession() as http:
+        for i in range(-20, 100):  # the first 20 warm the REST path up and are not counted
+            c = plan[i % len(receivers)]
+            key = f"t-rest-{i}"
+            started = time.perf_counter()
+            async with http.post(
+                f"{target.origin}/api/signal/",
+                json={"state": ("green", "yellow")[i % 2], "note": key},
+                headers={"Authorization": f"Token {c['a_token']}"},
+            ) as response:
+                assert response.status in (200, 201), await response.text()
+            for _ in range(400):
+                if key in receivers[i % len(receivers)].seen:
+                    break
+                await asyncio.sleep(0.0005)
+            arrived = receivers[i % len(receivers)].seen.pop(key, None)
+            if arrived and i >= 0:
+                latencies.append((arrived - started) * 1000)
+    return {
+        "what": f"{target.name}, REST unloaded",
+        "rate": 0,
+        **stats(latencies),
+        "sent": 100,
+        "lost": 100 - len(latencies),
+    }
+
+
+async def churn(target: Target, fleet: Fleet, label: str, rate=100, seconds=PHASE_SECONDS) -> dict:
+    """1% of the sockets reconnect every second (B's phones: a drop, then a resume by seq)
+    while changes flow; a change whose phone was away arrives by replay, late, not lost."""
+    per_second = max(1, len(fleet.phones) // 100)
+    pool = fleet.receivers + fleet.extra
+    chosen = random.sample(pool, min(len(pool), int(per_second * seconds)))
+    tickets = iter(await asyncio.to_thread(tickets_for, [p.user for p in chosen]))
+
+    async def churner():
+        for n, phone in enumerate(chosen):
+            await asyncio.sleep(1 / per_second)
+            asyncio.ensure_future(phone.reconnect(next(tickets), target.url(n, "/ws/")))
+
+    task = asyncio.ensure_future(churner())
+    result = await rated(
+        target,
+        f"{label}, ws {rate}/s, 1% reconnecting each second",
+        fleet.senders,
+        fleet.receivers,
+        rate,
+        seconds,
+        signal_frame(),
+    )
+    await task
+    await asyncio.sleep(1)
+    result["reconnects"] = sum(p.reconnects for p in chosen)
+    return result
+
+
+async def stalled_reader(
+    target: Target, fleet: Fleet, label: str, rate=100, seconds=STALL_SECONDS
+) -> list[dict]:
+    """One phone stops reading while its partner keeps sending (large notes, 20/s); the
+    others must not notice. Then it reads again: it must end with every event in order,
+    or have been closed by the server and resume by seq."""
+    victim = fleet.receivers[0]
+    victim.stall()
+    rss = target.rss_kib()
+    note = "x" * 250
+
+    async def flood():
+        for n in range(int(20 * seconds)):
+            await asyncio.sleep(1 / 20)
+            await fleet.senders[0].ws.send(
+                json.dumps({"type": "signal.set", "state": "yellow", "note": f"f{n}{note}"})
+            )
+
+    task = asyncio.ensure_future(flood())
+    result = await rated(
+        target,
+        f"{label}, ws {rate}/s, one phone not reading",
+        fleet.senders,
+        fleet.receivers,
+        rate,
+        seconds,
+        signal_frame(),
+        skip={0},
+    )
+    await task
+    grown = target.rss_kib() - rss
+    victim.resume()
+    latest = await asyncio.to_thread(lambda: Couple.objects.get(pk=victim.couple).seq)
+    waited, closed = time.perf_counter(), None
+    while time.perf_counter() - waited < 20 and (not victim.seqs or victim.seqs[-1] < latest):
+        if victim.ws.close_code is not None and closed is None:
+            # Closed by the server while it did not read: resume by seq, as the app does.
+            closed = victim.ws.close_code
+            ticket = (await asyncio.to_thread(tickets_for, [victim.user]))[0]
+            await victim.reconnect(ticket, target.url(0, "/ws/"))
+        await asyncio.sleep(0.2)
+    caught_up = bool(victim.seqs) and victim.seqs[-1] == latest and victim.seqs == sorted(set(victim.seqs))
+    return [
+        result,
+        {
+            "what": f"{label}: the phone that stopped reading",
+            "value": f"server RSS grew {grown / 1024:.1f} MiB while it did; "
+            + (f"closed by the server ({closed}), resumed by seq" if closed else "kept open")
+            + (
+                f", then had every event once, in order, {time.perf_counter() - waited:.1f} s after reading again"
+                if caught_up
+                else ", and did NOT catch up within 20 s"
+            ),
+        },
+    ]
+
+
+async def fan_out(fleet: Fleet, label: str) -> dict:
+    """Every couple's reminder due at the same moment: time until the last socket has it."""
+    for p in fleet.phones:
+        p.reminders, p.reminder_at = 0, None
+    due = time.perf_counter()
+    await asyncio.to_thread(lambda: Reminder.objects.update(next_fire_at=django_now()))
+    deadline = time.perf_counter() + 20
+    while time.perf_counter() < deadline and any(p.reminders == 0 for p in fleet.phones):
+        await asyncio.sleep(0.02)
+    got = [p for p in fleet.phones if p.reminders]
+    arrivals = [(p.reminder_at - due) * 1000 for p in got]
+    return {
+        "what": f"{label}, reminder fan-out to every couple",
+        "rate": 0,
+        **stats(arrivals),
+        "sent": len(fleet.phones),
+        "lost": len(fleet.phones) - len(got),
+        "dups": sum(p.reminders - 1 for p in got),
+    }
+
+
+async def floor_matrix(floor: Target, rates) -> list[dict]:
+    pairs = 200
+    tx = [Phone(floor.url(0, f"/relay/{i}/"), floor.origin) for i in range(pairs)]
+    rx = [Phone(floor.url(0, f"/relay/{i}/"), floor.origin) for i in range(pairs)]
+    await open_all(tx + rx)
+    for phone in rx:
+        phone.reader.cancel()
+        phone.reader = asyncio.create_task(raw_reader(phone))
+    await run_phase(tx, rx, 20, 2, lambda k: k)  # warm-up
+    rows = [
+        {"what": "floor: bare ASGI relay, unloaded", "rate": 0, **await run_phase(tx, rx, 20, 5, lambda k: k)}
+    ]
+    for rate in rates:
+        rows.append(
+            await rated(floor, f"floor: bare ASGI relay, {rate}/s", tx, rx, rate, SECONDS, lambda k: k)
+        )
+    for p in tx + rx:
+        await p.ws.close()
+    rows.append({"what": "floor: redis PUBLISH->SUBSCRIBE", "rate": None, **await redis_floor()})
+    return rows
+
+
+async def peer_matrix(peer: Target, rooms: int, rates) -> list[dict]:
+    tx = [Phone(peer.url(0, f"/ws/chat/{i}/"), peer.origin) for i in range(rooms)]
+    rx = [Phone(peer.url(0, f"/ws/chat/{i}/"), peer.origin) for i in range(rooms)]
+    await open_all(tx + rx)
+    await run_phase(tx, rx, 20, 3, chat_frame)  # warm-up
+    rows = [
+        {"what": "peer: tutorial consumer, unloaded", "rate": 0, **await run_phase(tx, rx, 20, 5, chat_frame)}
+    ]
+    for rate in rates:
+        rows.append(
+            await rated(peer, f"peer: tutorial consumer, {rate}/s", tx, rx, rate, SECONDS, chat_frame)
+        )
+    for p in tx + rx:
+        await p.ws.close()
+    return rows
+
+
+async def raw_reader(phone):
+    try:
+        async for raw in phone.ws:
+            phone.seen[raw] = time.perf_counter()
+    except Exception:
+        pass
 
 
 async def redis_floor(samples=300) -> dict:
@@ -270,217 +623,147 @@ async def redis_floor(samples=300) -> dict:
     return stats(latencies)
 
 
-async def measure(porch, rhythms, floor, peer, plan) -> list[dict]:
-    rows = []
-    origin = f"http://127.0.0.1:{porch.port}"
-    # Porchlight: partner A's phone sends, partner B's phones (1 or 2) receive.
-    tickets = await asyncio.to_thread(
-        lambda: {
-            (c["couple"], who, n): ws_ticket_create(user=c[who], auth_key="t:bench")
-            for c in plan
-            for who, count in (("a", 1), ("b", c["devices_b"]))
-            for n in range(count)
-        }
-    )
-    senders, receivers, extra = [], [], []
-    for c in plan:
-        senders.append(
-            Phone(
-                f"ws://127.0.0.1:{porch.port}/ws/?ticket={tickets[(c['couple'], 'a', 0)]}", origin, c["a"].pk
-            )
-        )
-        receivers.append(
-            Phone(
-                f"ws://127.0.0.1:{porch.port}/ws/?ticket={tickets[(c['couple'], 'b', 0)]}", origin, c["b"].pk
-            )
-        )
-        for n in range(1, c["devices_b"]):
-            extra.append(
-                Phone(
-                    f"ws://127.0.0.1:{porch.port}/ws/?ticket={tickets[(c['couple'], 'b', n)]}",
-                    origin,
-                    c["b"].pk,
-                )
-            )
-    rss_before = porch.rss_kib()
-    phones = senders + receivers + extra
-    await open_all(phones)
-    await asyncio.sleep(3)
-    rss_after = porch.rss_kib()
-    cpu_idle_start = porch.cpu_ms()
-    await asyncio.sleep(5)
-    idle_cpu = (porch.cpu_ms() - cpu_idle_start) / 5
-    rows.append({"what": "sockets open", "value": len(phones)})
-    rows.append(
-        {"what": "RSS per idle socket (KiB)", "value": round((rss_after - rss_before) / len(phones), 1)}
-    )
-    rows.append({"what": "idle CPU with all sockets open (ms/s)", "value": round(idle_cpu, 1)})
-
-    # Warm-up, not measured: each worker's first requests import and compile what they use.
-    await run_phase(senders, receivers, 20, 3, signal_frame())
-    # Unloaded: one change at a time, websocket and REST.
-    rows.append(
-        {"what": "porchlight ws, unloaded", **await run_phase(senders, receivers, 20, 5, signal_frame())}
-    )
-    async with aiohttp.ClientSession() as http:
-        latencies = []
-        for i in range(-20, 100):  # the first 20 warm the REST path up and are not counted
-            c = plan[i % len(plan)]
-            key = f"t-rest-{i}"
-            started = time.perf_counter()
-            async with http.post(
-                f"{origin}/api/signal/",
-                json={"state": ("green", "yellow")[i % 2], "note": key},
-                headers={"Authorization": f"Token {c['a_token']}"},
-            ) as r:
-                assert r.status in (200, 201), await r.text()
-            for _ in range(200):
-                if key in receivers[i % len(plan)].seen:
-                    break
-                await asyncio.sleep(0.0005)
-            arrived = receivers[i % len(plan)].seen.pop(key, None)
-            if arrived and i >= 0:
-                latencies.append((arrived - started) * 1000)
-        rows.append(
-            {
-                "what": "porchlight REST, unloaded",
-                **stats(latencies),
-                "sent": 100,
-                "lost": 100 - len(latencies),
-            }
-        )
-    for rate in RATES:
-        cpu = porch.cpu_ms()
-        result = await run_phase(senders, receivers, rate, SECONDS, signal_frame())
-        result["cpu_ms_per_change"] = round((porch.cpu_ms() - cpu) / max(result["sent"], 1), 2)
-        rows.append({"what": f"porchlight ws, {rate}/s open loop", **result})
-
-    # Reminder fan-out: every couple's reminder due in the same moment.
-    for r in receivers:
-        r.reminders, r.reminder_at = 0, None
-    due = time.perf_counter()
-    await asyncio.to_thread(lambda: Reminder.objects.update(next_fire_at=django_now()))
-    deadline = time.perf_counter() + 20
-    while time.perf_counter() < deadline and any(r.reminders == 0 for r in receivers):
-        await asyncio.sleep(0.05)
-    got = [r for r in receivers if r.reminders]
-    last = max((r.reminder_at for r in got), default=due)
-    rows.append(
-        {
-            "what": "reminder fan-out to every couple",
-            "p50": float("nan"),
-            "p90": float("nan"),
-            "p99": float("nan"),
-            "max": (last - due) * 1000,
-            "sent": len(receivers),
-            "lost": len(receivers) - len(got),
-            "dups": sum(r.reminders - 1 for r in got),
-        }
-    )
-    gaps = sum(1 for p in phones if p.seqs and p.seqs != sorted(set(p.seqs)))
-    rows.append({"what": "sockets that saw a duplicate or out-of-order seq", "value": gaps})
-    for p in phones:
-        await p.ws.close()
-
-    # The floor: a bare relay, then Redis.
-    pairs = min(len(plan), 200)
-    floor_tx = [Phone(f"ws://127.0.0.1:{floor.port}/relay/{i}/", origin) for i in range(pairs)]
-    floor_rx = [Phone(f"ws://127.0.0.1:{floor.port}/relay/{i}/", origin) for i in range(pairs)]
-    await open_all(floor_tx + floor_rx)
-    for phone in floor_rx:
-        phone.reader.cancel()
-        phone.reader = asyncio.create_task(raw_reader(phone))
-    await run_phase(floor_tx, floor_rx, 20, 2, lambda k: k)  # warm-up
-    rows.append(
-        {
-            "what": "floor: bare ASGI relay, unloaded",
-            **await run_phase(floor_tx, floor_rx, 20, 5, lambda k: k),
-        }
-    )
-    for rate in RATES:
-        rows.append(
-            {
-                "what": f"floor: bare ASGI relay, {rate}/s",
-                **await run_phase(floor_tx, floor_rx, rate, SECONDS, lambda k: k),
-            }
-        )
-    for p in floor_tx + floor_rx:
-        await p.ws.close()
-    rows.append({"what": "floor: redis PUBLISH->SUBSCRIBE", **await redis_floor()})
-
-    # The peer: the tutorial consumer.
-    peer_tx = [Phone(f"ws://127.0.0.1:{peer.port}/ws/chat/{i}/", origin) for i in range(len(plan))]
-    peer_rx = [Phone(f"ws://127.0.0.1:{peer.port}/ws/chat/{i}/", origin) for i in range(len(plan))]
-    await open_all(peer_tx + peer_rx)
-    chat = lambda k: json.dumps({"message": k})  # noqa: E731
-    await run_phase(peer_tx, peer_rx, 20, 3, chat)  # warm-up
-    rows.append(
-        {"what": "peer: tutorial consumer, unloaded", **await run_phase(peer_tx, peer_rx, 20, 5, chat)}
-    )
-    for rate in RATES:
-        cpu = peer.cpu_ms()
-        result = await run_phase(peer_tx, peer_rx, rate, SECONDS, chat)
-        result["cpu_ms_per_change"] = round((peer.cpu_ms() - cpu) / max(result["sent"], 1), 2)
-        rows.append({"what": f"peer: tutorial consumer, {rate}/s", **result})
-    for p in peer_tx + peer_rx:
-        await p.ws.close()
-    return rows
-
-
-async def raw_reader(phone):
-    try:
-        async for raw in phone.ws:
-            phone.seen[raw] = time.perf_counter()
-    except Exception:
-        pass
-
-
 def django_now():
     from django.utils import timezone
 
     return timezone.now()
 
 
-def ratio(row: dict, reference: dict | None) -> str:
-    if not reference or reference["p50"] != reference["p50"] or not reference["p50"]:  # missing or NaN
+# Starting the things measured
+
+
+ENV = {
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "LOG_LEVEL": "ERROR",
+    "PORCHLIGHT_SCHEDULER_IN_PROCESS": "false",
+    "PORCHLIGHT_WS_FRAME_BURST": "100000",
+    "PORCHLIGHT_WS_FRAMES_PER_SECOND": "100000",
+    "SECRET_KEY": "bench-" + "x" * 50,
+}
+
+
+def uvicorn(name, app, workers=2, env=None, deflate=False) -> Target:
+    """As deployed: per-message deflate off (docs/deploy.md); on, for the comparison."""
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "error"]
+    args += ["--no-access-log", "--ws-per-message-deflate", str(deflate).lower()]
+    if workers > 1:
+        args += ["--workers", str(workers)]
+    return Target(name, [Server(name, args, {**ENV, **(env or {})})], [port])
+
+
+def daphne(name, app, processes=2, env=None) -> Target:
+    """daphne has no --workers: two processes on two ports, the phones spread over both."""
+    ports = [free_port() for _ in range(processes)]
+    servers = [
+        Server(
+            name, [sys.executable, "-m", "daphne", "-p", str(port), "-v", "0", app], {**ENV, **(env or {})}
+        )
+        for port in ports
+    ]
+    return Target(name, servers, ports)
+
+
+def porchlight(server: str, layer: str) -> Target:
+    env = {"PORCHLIGHT_CHANNEL_LAYER": layer}
+    name = f"porchlight {server}+{layer}"
+    if server == "daphne":
+        return daphne(name, "config.asgi:application", env=env)
+    return uvicorn(name, "config.asgi:application", env=env, deflate=server == "uvicorn-deflate")
+
+
+def started(target: Target, path="/healthz/") -> Target:
+    for port in target.ports:
+        wait_http(port, path)
+    return target
+
+
+async def measure(plan) -> list[dict]:
+    rows = []
+    rhythms = Server(
+        "run_rhythms",
+        [sys.executable, "manage.py", "run_rhythms"],
+        {**ENV, "PORCHLIGHT_SCHEDULER_IDLE_SECONDS": "0.2"},
+    )
+    try:
+        main = started(porchlight("uvicorn", "pubsub"))
+        try:
+            rows += await porchlight_matrix(main, plan, SIZES, RATES, full=True)
+        finally:
+            main.stop()
+        for variant in VARIANTS:
+            other = started(porchlight(*variant.split("+")))
+            try:
+                rows += await porchlight_matrix(
+                    other, plan, SIZES[:1], [r for r in RATES if r >= 100], full=False
+                )
+            finally:
+                other.stop()
+    finally:
+        rhythms.stop()
+    floor = started(uvicorn("floor", "bench.floor:app", workers=1), "/")
+    try:
+        rows += await floor_matrix(floor, RATES)
+    finally:
+        floor.stop()
+    peer = started(
+        uvicorn("peer", "bench.peer:application", env={"DJANGO_SETTINGS_MODULE": "bench.peer_settings"}),
+        "/nothing/",
+    )
+    try:
+        rows += await peer_matrix(peer, SIZES[0] // 2, RATES)
+    finally:
+        peer.stop()
+    return rows
+
+
+# The report
+
+
+def ratio(value: float, reference: dict | None, key: str) -> str:
+    if not reference or reference[key] != reference[key] or not reference[key]:  # missing or NaN
         return ""
-    return f"{row['p50'] / reference['p50']:.1f}x"
+    return f"{value / reference[key]:.1f}x"
 
 
 def table(rows) -> str:
-    by_name = {r["what"]: r for r in rows}
+    figures = [r for r in rows if "value" not in r]
+    floors = {r["rate"]: r for r in figures if r["what"].startswith("floor: bare")}
+    peers = {r["rate"]: r for r in figures if r["what"].startswith("peer:")}
     lines = [
-        "| what | p50 ms | p90 ms | p99 ms | max ms | sent | lost | CPU ms/change | p50 / floor | p50 / peer |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| what | p50 ms | p90 ms | p99 ms | max ms | sent | lost | CPU ms/change | p50 / floor | p99 / floor | p50 / peer | p99 / peer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    facts = []
-    for r in rows:
-        if "value" in r:
-            facts.append(f"- {r['what']}: {r['value']}")
-            continue
+    for r in figures:
         floor = peer = None
-        if r["what"].startswith("porchlight ws"):
-            suffix = r["what"].split(", ", 1)[1]
-            floor = by_name.get(
-                "floor: bare ASGI relay, "
-                + ("unloaded" if suffix == "unloaded" else suffix.replace(" open loop", ""))
-            )
-            peer = by_name.get(
-                "peer: tutorial consumer, "
-                + ("unloaded" if suffix == "unloaded" else suffix.replace(" open loop", ""))
-            )
+        if r["what"].startswith("porchlight") and "fan-out" not in r["what"]:
+            floor, peer = floors.get(r["rate"]), peers.get(r["rate"])
+        lost = f"{r.get('lost', '')}"
+        if "dups" in r:
+            lost += f" (dups {r['dups']})"
+        if "reconnects" in r:
+            lost += f" ({r['reconnects']} reconnects)"
         lines.append(
             f"| {r['what']} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | {r['max']:.2f} | {r.get('sent', '')} | "
-            f"{r.get('lost', '')}{' (dups ' + str(r['dups']) + ')' if 'dups' in r else ''} | {r.get('cpu_ms_per_change', '')} | "
-            f"{ratio(r, floor)} | {ratio(r, peer)} |"
+            f"{lost} | {r.get('cpu_ms_per_change', '')} | {ratio(r['p50'], floor, 'p50')} | {ratio(r['p99'], floor, 'p99')} | "
+            f"{ratio(r['p50'], peer, 'p50')} | {ratio(r['p99'], peer, 'p99')} |"
         )
-    holding = [
-        r
-        for r in rows
-        if r["what"].startswith("porchlight ws,") and "/s" in r["what"] and r["p99"] <= 50 and r["lost"] == 0
-    ]
-    best = max((int(r["what"].split(", ")[1].split("/")[0]) for r in holding), default=0)
-    facts.append(f"- highest tested rate holding p99 <= 50 ms with zero loss: {best}/s")
+    facts = [f"- {r['what']}: {r['value']}" for r in rows if "value" in r]
+    for name in sorted({r["what"].split(",")[0] for r in figures if r["what"].startswith("porchlight")}):
+        holding = [
+            r["rate"]
+            for r in figures
+            if r["what"].startswith(name + ",")
+            and r["rate"]
+            and "/s," not in r["what"]
+            and " for " not in r["what"]
+            and r["p99"] <= 50
+            and r["lost"] == 0
+        ]
+        facts.append(
+            f"- {name}: highest tested rate holding p99 <= 50 ms with zero loss: {max(holding, default=0)}/s"
+        )
     return "\n".join(lines) + "\n\n" + "\n".join(facts)
 
 
@@ -489,83 +772,13 @@ def main() -> int:
         print("bench.load needs PostgreSQL: set DATABASE_URL", file=sys.stderr)
         return 2
     plan = prepare()
-    env = {
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "LOG_LEVEL": "ERROR",
-        "PORCHLIGHT_SCHEDULER_IN_PROCESS": "false",
-        "PORCHLIGHT_WS_FRAME_BURST": "100000",
-        "PORCHLIGHT_WS_FRAMES_PER_SECOND": "100000",
-        "SECRET_KEY": "bench-" + "x" * 50,
-    }
-    py = sys.executable
-    porch = Server(
-        "porchlight",
-        [
-            py,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(p1 := free_port()),
-            "--workers",
-            "2",
-            "--log-level",
-            "error",
-            "--no-access-log",
-        ],
-        env,
-        p1,
-    )
-    rhythms = Server(
-        "run_rhythms", [py, "manage.py", "run_rhythms"], {**env, "PORCHLIGHT_SCHEDULER_IDLE_SECONDS": "0.2"}
-    )
-    floor = Server(
-        "floor",
-        [
-            py,
-            "-m",
-            "uvicorn",
-            "bench.floor:app",
-            "--port",
-            str(p2 := free_port()),
-            "--log-level",
-            "error",
-            "--no-access-log",
-        ],
-        env,
-        p2,
-    )
-    peer = Server(
-        "peer",
-        [
-            py,
-            "-m",
-            "uvicorn",
-            "bench.peer:application",
-            "--port",
-            str(p3 := free_port()),
-            "--workers",
-            "2",
-            "--log-level",
-            "error",
-            "--no-access-log",
-        ],
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.peer_settings"},
-        p3,
-    )
-    try:
-        wait_http(p1)
-        wait_http(p3, "/nothing/")
-        time.sleep(1)
-        rows = asyncio.run(measure(porch, rhythms, floor, peer, plan))
-    finally:
-        for server in (porch, rhythms, floor, peer):
-            server.stop()
+    connection.close()
+    began = time.monotonic()
+    rows = asyncio.run(measure(plan))
     out = table(rows)
     header = (
-        f"{COUPLES} couples ({sum(1 + c['devices_b'] for c in plan)} sockets), {SECONDS:.0f} s per rate, "
-        f"client and servers sharing this machine's {os.cpu_count()} cores.\n\n"
+        f"Sizes {', '.join(size_label(s) for s in SIZES)} (couples with 2-3 devices), {SECONDS:g} s per rate, "
+        f"client and servers sharing this machine's {os.cpu_count()} cores; run took {time.monotonic() - began:.0f} s.\n\n"
     )
     print(header + out)
     Path(os.environ.get("BENCH_OUT", ROOT / "var" / "bench-load.md")).write_text(header + out + "\n")

@@ -160,6 +160,8 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=envint("PORCHLIGHT_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "config.postgresql"  # health checks at most once a second
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -178,8 +180,6 @@ else:
 
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
-    # The pub/sub layer: fire-and-forget, no per-channel capacity that drops silently.
-    # Lost publishes heal from the event log (heartbeats and replay by seq).
     # pubsub (default): fire-and-forget PUBLISH, cheaper per message; the seq replay heals
     # what it loses. core: channels_redis' list-based layer, kept for the measured
     # comparison in docs/benchmarks.md.

@@ -110,6 +110,7 @@ class AsgiWorker:
     def start(self):
         args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        args += ["--ws-per-message-deflate", "false"]  # as deployed (docs/deploy.md)
         self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
         wait_for(self.healthy, 30, f"worker on {self.port}")
 
