@@ -79,7 +79,7 @@ bench: bench-history bench-load
 
 bench-load: $(VENV)/.installed-dev
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
-	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) timeout 900 $(PY) -m bench.load
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) timeout 2400 $(PY) -m bench.load
 
 bench-history: $(VENV)/.installed-dev
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true

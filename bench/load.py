@@ -33,6 +33,8 @@ SUSTAIN = (
 # Churn; the stalled reader longer, past the server's ping timeout (20 s + 20 s).
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
 STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "45"))
+# After a phase, how long to wait for a backlog to arrive before the next one.
+DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "30"))
 VARIANTS = [
     v
     for v in os.environ.get("BENCH_VARIANTS", "uvicorn-deflate+pubsub,daphne+pubsub,uvicorn+core").split(",")
@@ -55,6 +57,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import InvalidHandshake  # noqa: E402
 
 from couples.models import Couple, Event, Membership, User, WsTicket  # noqa: E402
 from couples.services import ws_ticket_create  # noqa: E402
@@ -216,17 +219,25 @@ class Phone:
         self.reminders = 0
         self.reminder_at = None
         self.reconnects = 0
+        self.failed_opens = 0
 
     async def open(self, url=None):
         self.ws = await connect(url or self.url, origin=self.origin, max_queue=None, ping_interval=None)
         self.reader = asyncio.create_task(self.read(self.ws))
 
     async def reconnect(self, ticket: str, base: str):
-        """As the app does after a network drop: a new socket resuming after its seq."""
+        """As the app does after a network drop: a new socket resuming after its seq,
+        tried again (with a fresh ticket) after a second when the server is too busy."""
         await self.ws.close()
-        after = self.seqs[-1] if self.seqs else 0
-        await self.open(f"{base}?ticket={ticket}&couple={self.couple}&after={after}")
         self.reconnects += 1
+        for _ in range(5):
+            after = self.seqs[-1] if self.seqs else 0
+            try:
+                return await self.open(f"{base}?ticket={ticket}&couple={self.couple}&after={after}")
+            except (OSError, TimeoutError, InvalidHandshake):
+                self.failed_opens += 1
+                await asyncio.sleep(1 + random.random())
+                ticket = (await asyncio.to_thread(tickets_for, [self.user]))[0]
 
     def stall(self):
         """Stop reading: the kernel's buffers fill and the server's writes to it block."""
@@ -317,7 +328,11 @@ async def open_all(phones, limit=64):
 async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     """Open loop: sends at their scheduled times whatever the answers; latency is taken
     from the scheduled time, so a server that falls behind is charged for it. Senders
-    whose index is in `skip` are left out."""
+    whose index is in `skip` are left out.
+
+    "lost" is what had not arrived 2 s after the last send; the phase then waits (up to
+    DRAIN_SECONDS) for those to arrive, so that a backlog never spills into the next
+    phase, and "never" counts what did not arrive even then."""
     sent = []
     active = [i for i in range(len(senders)) if i not in skip]
     start = time.perf_counter() + 0.2
@@ -330,16 +345,27 @@ async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
         index = active[k % len(active)]
         key = f"t{k}-{random.random():.6f}"
         sent.append((index, key, at))
-        asyncio.ensure_future(senders[index].ws.send(make_frame(key)))
+        asyncio.ensure_future(_send(senders[index], make_frame(key)))
     await asyncio.sleep(2)  # grace for the last ones
-    latencies, lost = [], 0
+    latencies, late = [], []
     for index, key, at in sent:
         arrived = receivers[index].seen.pop(key, None)
         if arrived is None:
-            lost += 1
+            late.append((index, key))
         else:
             latencies.append((arrived - at) * 1000)
-    return {**stats(latencies), "sent": total, "lost": lost}
+    drained = time.perf_counter() + DRAIN_SECONDS
+    while late and time.perf_counter() < drained:
+        await asyncio.sleep(0.2)
+        late = [(i, key) for i, key in late if receivers[i].seen.pop(key, None) is None]
+    return {**stats(latencies), "sent": total, "lost": total - len(latencies), "never": len(late)}
+
+
+async def _send(phone, frame: str):
+    try:
+        await phone.ws.send(frame)
+    except Exception:
+        pass  # a socket that is reconnecting: counted as lost unless it arrives
 
 
 def signal_frame():
@@ -399,7 +425,9 @@ async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> l
         )
         if full and sockets == sizes[0]:
             rows.append(await rest_unloaded(target, plan, r))
-        for rate in rates:
+        last = full and sockets == sizes[-1]
+        # At the largest size the overloading rates come last, after the other phases.
+        for rate in [rate for rate in rates if not last or rate <= SUSTAIN[0]]:
             rows.append(await rated(target, f"{label}, ws {rate}/s", s, r, rate, SECONDS, signal_frame()))
     if full:
         rate, seconds = SUSTAIN
@@ -411,6 +439,8 @@ async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> l
         rows.append(await churn(target, fleet, label))
         rows += await stalled_reader(target, fleet, label)
         rows.append(await fan_out(fleet, label))
+        for rate in [rate for rate in rates if rate > SUSTAIN[0]]:
+            rows.append(await rated(target, f"{label}, ws {rate}/s", s, r, rate, SECONDS, signal_frame()))
     bad = sum(1 for p in fleet.phones if p.seqs != sorted(set(p.seqs)))
     rows.append({"what": f"{target.name}: sockets that saw a duplicate or out-of-order seq", "value": bad})
     closed = Counter(str(p.ws.close_code) for p in fleet.phones if p.ws.close_code is not None)
@@ -460,9 +490,11 @@ async def churn(target: Target, fleet: Fleet, label: str, rate=100, seconds=PHAS
     tickets = iter(await asyncio.to_thread(tickets_for, [p.user for p in chosen]))
 
     async def churner():
+        pending = []
         for n, phone in enumerate(chosen):
             await asyncio.sleep(1 / per_second)
-            asyncio.ensure_future(phone.reconnect(next(tickets), target.url(n, "/ws/")))
+            pending.append(asyncio.ensure_future(phone.reconnect(next(tickets), target.url(n, "/ws/"))))
+        await asyncio.gather(*pending)
 
     task = asyncio.ensure_future(churner())
     result = await rated(
@@ -477,6 +509,7 @@ async def churn(target: Target, fleet: Fleet, label: str, rate=100, seconds=PHAS
     await task
     await asyncio.sleep(1)
     result["reconnects"] = sum(p.reconnects for p in chosen)
+    result["failed_opens"] = sum(p.failed_opens for p in chosen)
     return result
 
 
@@ -559,10 +592,12 @@ async def fan_out(fleet: Fleet, label: str) -> dict:
 
 
 async def floor_matrix(floor: Target, rates) -> list[dict]:
-    pairs = 200
+    pairs = SIZES[0] // 2
     tx = [Phone(floor.url(0, f"/relay/{i}/"), floor.origin) for i in range(pairs)]
     rx = [Phone(floor.url(0, f"/relay/{i}/"), floor.origin) for i in range(pairs)]
+    rss_before = floor.rss_kib()
     await open_all(tx + rx)
+    facts = await idle_facts(floor, len(tx + rx), rss_before, f"floor, {size_label(len(tx + rx))}")
     for phone in rx:
         phone.reader.cancel()
         phone.reader = asyncio.create_task(raw_reader(phone))
@@ -577,13 +612,15 @@ async def floor_matrix(floor: Target, rates) -> list[dict]:
     for p in tx + rx:
         await p.ws.close()
     rows.append({"what": "floor: redis PUBLISH->SUBSCRIBE", "rate": None, **await redis_floor()})
-    return rows
+    return rows + facts
 
 
 async def peer_matrix(peer: Target, rooms: int, rates) -> list[dict]:
     tx = [Phone(peer.url(0, f"/ws/chat/{i}/"), peer.origin) for i in range(rooms)]
     rx = [Phone(peer.url(0, f"/ws/chat/{i}/"), peer.origin) for i in range(rooms)]
+    rss_before = peer.rss_kib()
     await open_all(tx + rx)
+    facts = await idle_facts(peer, len(tx + rx), rss_before, f"peer, {size_label(len(tx + rx))}")
     await run_phase(tx, rx, 20, 3, chat_frame)  # warm-up
     rows = [
         {"what": "peer: tutorial consumer, unloaded", "rate": 0, **await run_phase(tx, rx, 20, 5, chat_frame)}
@@ -594,7 +631,7 @@ async def peer_matrix(peer: Target, rooms: int, rates) -> list[dict]:
         )
     for p in tx + rx:
         await p.ws.close()
-    return rows
+    return rows + facts
 
 
 async def raw_reader(phone):
@@ -740,10 +777,12 @@ def table(rows) -> str:
         if r["what"].startswith("porchlight") and "fan-out" not in r["what"]:
             floor, peer = floors.get(r["rate"]), peers.get(r["rate"])
         lost = f"{r.get('lost', '')}"
+        if r.get("lost"):
+            lost += f" ({r.get('never', 0)} never)"
         if "dups" in r:
             lost += f" (dups {r['dups']})"
         if "reconnects" in r:
-            lost += f" ({r['reconnects']} reconnects)"
+            lost += f" ({r['reconnects']} reconnects, {r['failed_opens']} tries timed out)"
         lines.append(
             f"| {r['what']} | {r['p50']:.2f} | {r['p90']:.2f} | {r['p99']:.2f} | {r['max']:.2f} | {r.get('sent', '')} | "
             f"{lost} | {r.get('cpu_ms_per_change', '')} | {ratio(r['p50'], floor, 'p50')} | {ratio(r['p99'], floor, 'p99')} | "

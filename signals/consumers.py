@@ -73,7 +73,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
             return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED)
-        if not sockets.socket_register(self):
+        if not await sockets.socket_register(self):
             return await self.refuse("too_many_sockets", CLOSE_TOO_MANY)
         self.registered = True
         self.couple_id = await _active_couple_id(self.user)
@@ -121,7 +121,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         self.closed = True
         if self.registered:
-            sockets.socket_unregister(self)
+            await sockets.socket_unregister(self)
         if self.couple_id is None:
             return
         for group in (f"couple.{self.couple_id}", user_group(self.user.pk)):

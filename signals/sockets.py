@@ -6,6 +6,11 @@ A Redis restart leaves pub/sub subscribers deaf without an error; publishes made
 was down are lost. The event log has them all, so on a down -> up change each socket
 here runs its heartbeat at once (and again shortly after, once the layer has
 re-subscribed), instead of waiting up to a heartbeat interval.
+
+The cap on a person's sockets holds across processes when Redis is there: each socket is
+a member of its person's sorted set in Redis, scored by when its process last vouched
+for it (at connect, then at each of its heartbeats). A process that dies stops vouching,
+and its sockets drop out of the count after STALE_BEATS heartbeat intervals.
 """
 
 import asyncio
@@ -25,19 +30,21 @@ log = logging.getLogger(__name__)
 
 LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
 SLICES = 10
+STALE_BEATS = 3
 _slots = itertools.count()
 WATCH_SECONDS = 0.5
 RESYNC_AGAIN_SECONDS = 1.5
 _watchers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _pulses: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
 
-def socket_register(consumer) -> bool:
-    """Count a new socket; False when the person already holds the most allowed here."""
-    sockets = LOCAL[consumer.user.pk]
-    if len(sockets) >= settings.PORCHLIGHT["WS_MAX_SOCKETS_PER_USER"]:
+async def socket_register(consumer) -> bool:
+    """Count a new socket; False when the person already holds the most allowed."""
+    cap = settings.PORCHLIGHT["WS_MAX_SOCKETS_PER_USER"]
+    if len(LOCAL.get(consumer.user.pk, ())) >= cap or not await _shared_admit(consumer, cap):
         return False
-    sockets.add(consumer)
+    LOCAL[consumer.user.pk].add(consumer)
     consumer.slot = next(_slots) % SLICES
     _start(_pulses, _pulse)
     if settings.REDIS_URL:
@@ -45,12 +52,72 @@ def socket_register(consumer) -> bool:
     return True
 
 
-def socket_unregister(consumer) -> None:
+async def socket_unregister(consumer) -> None:
     sockets = LOCAL.get(consumer.user.pk)
     if sockets is not None:
         sockets.discard(consumer)
         if not sockets:
             del LOCAL[consumer.user.pk]
+    if settings.REDIS_URL:
+        try:
+            await _redis().zrem(_count_key(consumer.user.pk), consumer.channel_name)
+        except Exception:
+            log.warning("socket count unavailable on disconnect")  # the entry goes stale
+
+
+def _count_key(user_id: int) -> str:
+    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:sockets:{user_id}"
+
+
+def _stale_seconds() -> float:
+    return STALE_BEATS * settings.PORCHLIGHT["HEARTBEAT_SECONDS"]
+
+
+def _redis() -> aioredis.Redis:
+    loop = asyncio.get_running_loop()
+    if loop not in _clients:
+        _clients[loop] = aioredis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
+    return _clients[loop]
+
+
+async def _shared_admit(consumer, cap: int) -> bool:
+    """Add the socket to its person's count in Redis; False (and taken out again) when
+    that makes one too many. Without Redis the cap is this process's alone."""
+    if not settings.REDIS_URL:
+        return True
+    key, now = _count_key(consumer.user.pk), time.time()
+    try:
+        async with _redis().pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now - _stale_seconds())
+            pipe.zadd(key, {consumer.channel_name: now})
+            pipe.zcard(key)
+            pipe.expire(key, int(_stale_seconds()) + 1)
+            count = (await pipe.execute())[2]
+        if count > cap:
+            await _redis().zrem(key, consumer.channel_name)
+            return False
+    except Exception:
+        # Not worth refusing a person their light over: the layer's own check follows.
+        log.warning("socket count unavailable: capping per process only")
+    return True
+
+
+async def _vouch(consumers: list) -> None:
+    """Still here: refresh this process's sockets in their people's counts."""
+    if not settings.REDIS_URL or not consumers:
+        return
+    now = time.time()
+    try:
+        async with _redis().pipeline(transaction=False) as pipe:
+            for consumer in consumers:
+                key = _count_key(consumer.user.pk)
+                pipe.zadd(key, {consumer.channel_name: now})
+                pipe.expire(key, int(_stale_seconds()) + 1)
+            await pipe.execute()
+    except Exception:
+        log.warning("socket count unavailable: not refreshed")
 
 
 def resync_all() -> None:
@@ -86,6 +153,7 @@ async def beat_all(slot: int | None = None) -> None:
     ]
     if not listening:
         return
+    await _vouch(listening)
     try:
         latest = await database_sync_to_async(services.sockets_check)(
             listeners=[c.listener for c in listening]

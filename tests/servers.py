@@ -90,7 +90,7 @@ class RedisServer:
 class AsgiWorker:
     """One uvicorn process serving config.asgi, as in the scaled deployment."""
 
-    def __init__(self, *, database_url: str, redis_url: str, heartbeat: float = 1):
+    def __init__(self, *, database_url: str, redis_url: str, heartbeat: float = 1, env: dict | None = None):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="porchlight-worker-", suffix=".log", delete=False)
         self.env = {
@@ -100,6 +100,7 @@ class AsgiWorker:
             "PORCHLIGHT_HEARTBEAT_SECONDS": str(heartbeat),
             "SECRET_KEY": "end-to-end-tests",
             "PORCHLIGHT_CHANNEL_PREFIX": f"e2e{os.getpid()}",
+            **(env or {}),
         }
         self.process = None
 

@@ -5,9 +5,11 @@ import asyncio
 import time
 
 import pytest
+import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
+from signals import sockets
 from signals.services import signal_set
 from tests.conftest import client_for, make_user, pair
 from tests.sockets import closed_with, frame, open_socket
@@ -104,3 +106,28 @@ def test_it_caps_open_invites(alice, settings):
         for _ in range(settings.PORCHLIGHT["INVITES_PER_USER"] + 1)
     ]
     assert codes[-1] == 429 and set(codes[:-1]) == {201}
+
+
+@pytest.mark.scaled
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_counts_sockets_in_redis_and_forgets_those_of_a_dead_process(couple, alice, settings):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "WS_MAX_SOCKETS_PER_USER": 1}
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    key = sockets._count_key(alice.pk)
+    try:
+        # A socket on another worker, vouched for just now: this one would be one too many.
+        await client.zadd(key, {"elsewhere": time.time()})
+        sock = await open_socket(alice)
+        assert (await frame(sock))["code"] == "too_many_sockets"
+        await sock.disconnect()
+        # That worker died: nobody vouched for its socket for STALE_BEATS heartbeats.
+        await client.zadd(key, {"elsewhere": time.time() - sockets._stale_seconds() - 1})
+        sock = await open_socket(alice)
+        assert (await frame(sock))["type"] == "snapshot"
+        assert await client.zcard(key) == 1
+        await sock.disconnect()
+        assert await client.zcard(key) == 0
+    finally:
+        await client.delete(key)
+        await client.aclose()

@@ -55,6 +55,12 @@ def test_it_refuses_to_start_production_on_an_unsafe_setting(extra, complaint):
     assert result.returncode != 0 and complaint in result.stderr
 
 
+def test_it_refuses_an_unknown_channel_layer():
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/0", "PORCHLIGHT_CHANNEL_LAYER": "rabbit"}
+    result = manage("check", env=env)
+    assert result.returncode != 0 and "PORCHLIGHT_CHANNEL_LAYER must be one of pubsub, core" in result.stderr
+
+
 def test_it_sends_security_headers_on_every_page(couple, alice):
     browser = Client()
     browser.force_login(alice)
