@@ -481,6 +481,14 @@ async def rest_unloaded(target: Target, plan, receivers) -> dict:
     }
 
 
+async def rated_beside(background, target: Target, what: str, fleet: Fleet, rate, seconds, **kw) -> dict:
+    """A rated phase of light changes while `background` (churn, a flood) runs beside it."""
+    task = asyncio.ensure_future(background)
+    result = await rated(target, what, fleet.senders, fleet.receivers, rate, seconds, signal_frame(), **kw)
+    await task
+    return result
+
+
 async def churn(target: Target, fleet: Fleet, label: str, rate=100, seconds=PHASE_SECONDS) -> dict:
     """1% of the sockets reconnect every second (B's phones: a drop, then a resume by seq)
     while changes flow; a change whose phone was away arrives by replay, late, not lost."""
@@ -496,17 +504,9 @@ async def churn(target: Target, fleet: Fleet, label: str, rate=100, seconds=PHAS
             pending.append(asyncio.ensure_future(phone.reconnect(next(tickets), target.url(n, "/ws/"))))
         await asyncio.gather(*pending)
 
-    task = asyncio.ensure_future(churner())
-    result = await rated(
-        target,
-        f"{label}, ws {rate}/s, 1% reconnecting each second",
-        fleet.senders,
-        fleet.receivers,
-        rate,
-        seconds,
-        signal_frame(),
+    result = await rated_beside(
+        churner(), target, f"{label}, ws {rate}/s, 1% reconnecting each second", fleet, rate, seconds
     )
-    await task
     await asyncio.sleep(1)
     result["reconnects"] = sum(p.reconnects for p in chosen)
     result["failed_opens"] = sum(p.failed_opens for p in chosen)
@@ -531,18 +531,9 @@ async def stalled_reader(
                 json.dumps({"type": "signal.set", "state": "yellow", "note": f"f{n}{note}"})
             )
 
-    task = asyncio.ensure_future(flood())
-    result = await rated(
-        target,
-        f"{label}, ws {rate}/s, one phone not reading",
-        fleet.senders,
-        fleet.receivers,
-        rate,
-        seconds,
-        signal_frame(),
-        skip={0},
+    result = await rated_beside(
+        flood(), target, f"{label}, ws {rate}/s, one phone not reading", fleet, rate, seconds, skip={0}
     )
-    await task
     grown = target.rss_kib() - rss
     victim.resume()
     latest = await asyncio.to_thread(lambda: Couple.objects.get(pk=victim.couple).seq)
