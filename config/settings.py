@@ -278,7 +278,7 @@ PORCHLIGHT = {
     # past it the socket is closed with 4429.
     "WS_FRAME_BURST": envint("PORCHLIGHT_WS_FRAME_BURST", 30),
     "WS_FRAMES_PER_SECOND": envint("PORCHLIGHT_WS_FRAMES_PER_SECOND", 5),
-    # Live sockets one person may hold on one server process (phones, tabs).
+    # Live sockets one person may hold (phones, tabs): across workers with Redis.
     "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),

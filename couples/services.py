@@ -146,8 +146,9 @@ def events_publish_on_commit(*events: Event) -> None:
 
 
 def events_append(entries: list[tuple[Couple, str, dict]]) -> list[Event]:
-    """Append (couple, kind, data) events without an actor, for many couples at once,
-    in two statements (the scheduler's batches). The caller holds every couple's lock."""
+    """Append (couple, kind, data) events without an actor, for many couples at once
+    (the scheduler's batches): the seqs in one executemany, the events in one insert.
+    The caller holds every couple's lock."""
     assert transaction.get_connection().in_atomic_block, "events_append needs a transaction"
     events = []
     for couple, kind, data in entries:

@@ -91,10 +91,9 @@ async def _shared_admit(consumer, cap: int) -> bool:
     try:
         async with _redis().pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(key, "-inf", now - _stale_seconds())
-            pipe.zadd(key, {consumer.channel_name: now})
+            _counted(pipe, consumer, now)
             pipe.zcard(key)
-            pipe.expire(key, int(_stale_seconds()) + 1)
-            count = (await pipe.execute())[2]
+            count = (await pipe.execute())[-1]
         if count > cap:
             await _redis().zrem(key, consumer.channel_name)
             return False
@@ -112,12 +111,17 @@ async def _vouch(consumers: list) -> None:
     try:
         async with _redis().pipeline(transaction=False) as pipe:
             for consumer in consumers:
-                key = _count_key(consumer.user.pk)
-                pipe.zadd(key, {consumer.channel_name: now})
-                pipe.expire(key, int(_stale_seconds()) + 1)
+                _counted(pipe, consumer, now)
             await pipe.execute()
     except Exception:
         log.warning("socket count unavailable: not refreshed")
+
+
+def _counted(pipe, consumer, now: float) -> None:
+    """Queue: this socket is in its person's count as of `now` (a key nobody refreshes expires)."""
+    key = _count_key(consumer.user.pk)
+    pipe.zadd(key, {consumer.channel_name: now})
+    pipe.expire(key, int(_stale_seconds()) + 1)
 
 
 def resync_all() -> None:
