@@ -1,10 +1,14 @@
-"""The PostgreSQL backend's health check: at most one ping a second per connection."""
+"""The PostgreSQL backend: its health check (at most one ping a second per connection),
+and the statements it prepares."""
 
 import psycopg
 import pytest
 from django.db import OperationalError, close_old_connections, connection
 
 from config.postgresql import base
+from couples.models import User
+from signals.services import signal_set
+from tests.conftest import make_user, pair
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +53,23 @@ def test_it_replaces_a_connection_that_broke_after_its_failed_call():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != first
+
+
+def test_it_prepares_the_light_statements_once_and_nothing_of_the_orm():
+    alice, bob = make_user("alice"), make_user("bob")
+    pair(alice, bob)
+    for state in ("green", "red", "yellow"):
+        signal_set(user=alice, state=state)
+    for _ in range(10):
+        list(User.objects.filter(username="bob"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    # The lock, the read, the light's first insert and its updates, the span's two
+    # writes, the seq and the event: once each, whatever the number of taps.
+    assert len(prepared) == 8
+    assert sum("INSERT INTO couples_event" in s for s in prepared) == 1
+    assert not any("couples_user" in s for s in prepared)
 
 
 def _dsn() -> str:

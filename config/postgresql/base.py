@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with its connection health check at most once a second.
+"""Django's PostgreSQL backend, with its connection health check at most once a second,
+and prepared statements allowed where a cursor asks for them.
 
 With CONN_HEALTH_CHECKS, Django pings a persistent connection (`SELECT 1`) before the
 first query after every `close_old_connections()`, and Channels calls that around every
@@ -18,6 +19,15 @@ HEALTH_CHECK_SECONDS = 1.0
 
 class DatabaseWrapper(base.DatabaseWrapper):
     checked_at = float("-inf")
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        # Django turns preparing off (None) for every cursor. Its own cursors bind on the
+        # client and never prepare anyway; this lets signal_set's server-binding cursor
+        # prepare its statements (signals.services._cursor).
+        if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
+            params["prepare_threshold"] = 5
+        return params
 
     def close_if_health_check_failed(self):
         if self.connection is not None and time.monotonic() - self.checked_at < HEALTH_CHECK_SECONDS:
