@@ -23,6 +23,7 @@ from couples.services import (
     NotPaired,
     ServiceError,
     auth_key_for_session,
+    events_held,
     user_group,
 )
 from signals import services, sockets
@@ -104,7 +105,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(frame)
             # Resuming up to date sends no frame, yet the socket is at the couple's seq.
             self.last_seq = seq
-        self.started = True  # from now on this process's heartbeat includes it
+        sockets.socket_started(self)
 
     async def refuse(self, code: str, close_code: int, accepted: bool = False):
         # Accept first so that the client learns why (a close before accept is a bare 403).
@@ -221,9 +222,10 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
         try:
-            event, _ = await database_sync_to_async(services.signal_set)(
-                user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
-            )
+            with events_held() as held:
+                event, _ = await database_sync_to_async(services.signal_set)(
+                    user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
+                )
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -232,6 +234,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             return await self.send_error(e.code, str(e.detail), **echo)
         except DatabaseError:
             return await self.send_error("unavailable", **echo)
+        await sockets.events_ring(held)
         async with self.lock:
             # The author's own socket need not wait for the doorbell.
             await self.deliver(event.as_frame())

@@ -24,11 +24,13 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
+from couples.services import channel_send, event_messages
 from signals import services
 
 log = logging.getLogger(__name__)
 
 LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
+HERE: dict[int, set] = defaultdict(set)  # couple id -> started consumers in this process
 SLICES = 10
 STALE_BEATS = 3
 _slots = itertools.count()
@@ -52,17 +54,42 @@ async def socket_register(consumer) -> bool:
     return True
 
 
+def socket_started(consumer) -> None:
+    """The socket is up to date with its couple's log: from now on it gets heartbeats,
+    and the couple's events written in this process straight away (events_ring)."""
+    consumer.started = True
+    HERE[consumer.couple_id].add(consumer)
+
+
 async def socket_unregister(consumer) -> None:
-    sockets = LOCAL.get(consumer.user.pk)
-    if sockets is not None:
-        sockets.discard(consumer)
-        if not sockets:
-            del LOCAL[consumer.user.pk]
+    _discard(LOCAL, consumer.user.pk, consumer)
+    _discard(HERE, consumer.couple_id, consumer)
     if settings.REDIS_URL:
         try:
             await _redis().zrem(_count_key(consumer.user.pk), consumer.channel_name)
         except Exception:
             log.warning("socket count unavailable on disconnect")  # the entry goes stale
+
+
+def _discard(index: dict, key, consumer) -> None:
+    sockets = index.get(key)
+    if sockets is not None:
+        sockets.discard(consumer)
+        if not sockets:
+            del index[key]
+
+
+async def events_ring(events) -> None:
+    """Ring events committed in this process: its own sockets of the couple get them at
+    once (the other processes' sockets a Redis round trip later), then the publish.
+    Each socket delivers in its own task, so one slow phone holds up nobody else; the
+    publish brings them here again, and delivery by seq drops the second copy."""
+    for event in events:
+        message = {"type": "couple.event", "event": event.as_frame()}
+        for consumer in list(HERE.get(event.couple_id, ())):
+            asyncio.ensure_future(consumer.couple_event(message))
+    if events:
+        await channel_send(*event_messages(*events))
 
 
 def _count_key(user_id: int) -> str:

@@ -11,7 +11,7 @@ from config.asgi import application
 from couples import services as couples_services
 from couples.models import Event
 from rhythms.services import preview_post, reunion
-from signals import services
+from signals import services, sockets
 from tests.conftest import make_user, pair
 from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
@@ -176,6 +176,28 @@ async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
     assert count == 1
     await mine.disconnect()
     await theirs.disconnect()
+
+
+async def test_it_hands_a_change_to_the_partners_sockets_in_this_process_without_the_layer(
+    couple, alice, bob, monkeypatch
+):
+    mine, theirs, their_other = await open_socket(alice), await open_socket(bob), await open_socket(bob)
+    for sock in (mine, theirs, their_other):
+        await frame(sock)
+    published = []
+
+    async def lost(*messages):  # the doorbell to other processes fails: ours still ring
+        published.extend(messages)
+
+    monkeypatch.setattr(sockets, "channel_send", lost)
+    await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now"})
+    event = await frame(mine)
+    for sock in (theirs, their_other):
+        assert await frame(sock, timeout=0.5) == event  # well before any heartbeat
+        assert await sock.receive_nothing(timeout=0.2)  # once
+    assert [group for group, _ in published] == [f"couple.{couple.pk}"]  # still published once
+    for sock in (mine, theirs, their_other):
+        await sock.disconnect()
 
 
 @pytest.mark.parametrize(
