@@ -124,7 +124,7 @@ EVENT_INSERT = """
 
 def _cursor():
     """PostgreSQL: a cursor that binds on the server and prepares each statement once per
-    connection. Planning them was about a third of PostgreSQL's CPU per tap (measured,
+    connection. Planning them was about half of PostgreSQL's CPU per tap (measured,
     docs/benchmarks.md). Django's own cursors bind on the client and never prepare."""
     if connection.vendor != "postgresql":
         return connection.cursor()

@@ -84,12 +84,12 @@ async def events_ring(events) -> None:
     once (the other processes' sockets a Redis round trip later), then the publish.
     Each socket delivers in its own task, so one slow phone holds up nobody else; the
     publish brings them here again, and delivery by seq drops the second copy."""
-    for event in events:
-        message = {"type": "couple.event", "event": event.as_frame()}
+    messages = event_messages(*events)
+    for event, (_, message) in zip(events, messages, strict=True):
         for consumer in list(HERE.get(event.couple_id, ())):
             asyncio.ensure_future(consumer.couple_event(message))
-    if events:
-        await channel_send(*event_messages(*events))
+    if messages:
+        await channel_send(*messages)
 
 
 def _count_key(user_id: int) -> str:
