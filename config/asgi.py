@@ -5,11 +5,11 @@ import logging
 import os
 import threading
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Set Django up before anything imports models.
-django_asgi_app = get_asgi_application()
+# Set Django up before anything imports models (what get_asgi_application does).
+django.setup(set_prefix=False)
 
 from asgiref.sync import sync_to_async  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -17,11 +17,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.http import ThreadKeepingASGIHandler  # noqa: E402
 from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
 from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
 from rhythms.scheduler import run as scheduler_run  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
+
+django_asgi_app = ThreadKeepingASGIHandler(keep=settings.PORCHLIGHT["HTTP_THREADS"])
 
 # uvicorn logs each websocket request line, query string and all.
 for name in ("uvicorn.error", "uvicorn.access"):

@@ -280,6 +280,9 @@ PORCHLIGHT = {
     "WS_FRAMES_PER_SECOND": envint("PORCHLIGHT_WS_FRAMES_PER_SECOND", 5),
     # Live sockets one person may hold (phones, tabs): across workers with Redis.
     "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
+    # Threads kept per serving process for REST requests, each with its database
+    # connection (config/http.py); more concurrent requests get a passing thread.
+    "HTTP_THREADS": envint("PORCHLIGHT_HTTP_THREADS", 4),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
     # Reminders fired per transaction: a whole minute's worth in a few round trips.

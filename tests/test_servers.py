@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from django.db import connection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -140,3 +141,27 @@ def test_it_caps_a_persons_sockets_across_workers(tokens, workers):
         await second.close()
 
     asyncio.run(scenario())
+
+
+def test_it_serves_a_stream_of_rest_requests_on_a_few_database_connections(tokens, workers):
+    """Django runs each ASGI request's sync code on a thread of its own, and its connections
+    are per thread: without our handler, every REST request opened a PostgreSQL connection
+    and left it open until garbage collection."""
+    alice_token, _ = tokens
+    # Named, so that other tests' connections still closing are not counted.
+    (one,) = workers(
+        os.environ["REDIS_URL"], count=1, DATABASE_URL=test_database_url() + "?application_name=stream"
+    )
+
+    def worker_connections() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'stream'")
+            return {pid for (pid,) in cursor.fetchall()}
+
+    for state in ["red", "green"] * 5:
+        assert api(one, "/api/signal/", alice_token, {"state": state})[0] == 201
+    settled = worker_connections()
+    for state in ["yellow", "green"] * 20:
+        assert api(one, "/api/signal/", alice_token, {"state": state})[0] == 201
+    assert worker_connections() == settled  # the same connections, none opened
+    assert 1 <= len(settled) <= 3

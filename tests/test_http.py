@@ -1,0 +1,103 @@
+"""config/http.py: REST requests reuse a few kept threads and their database connections.
+(On real processes and PostgreSQL: tests/test_servers.py.)"""
+
+import asyncio
+import threading
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connections
+
+from config.http import ThreadKeepingASGIHandler
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
+
+
+async def get(app, path: str) -> int:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent, bodies = [], [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        if bodies:
+            return bodies.pop()
+        await asyncio.Event().wait()  # the client stays until the response is out
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"]
+
+
+@pytest.fixture
+def seen():
+    """The thread and the database connection each request ran on."""
+    threads, wrappers = [], []
+
+    def started(**kwargs):
+        threads.append(threading.current_thread())
+
+    def finished(**kwargs):
+        wrappers.append(connections["default"])
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield threads, wrappers
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+def test_it_runs_requests_one_after_another_on_one_thread_and_connection(seen):
+    app = ThreadKeepingASGIHandler(keep=2)
+
+    async def three():
+        return [await get(app, "/healthz/") for _ in range(3)]
+
+    assert asyncio.run(three()) == [200, 200, 200]
+    threads, wrappers = seen
+    assert len(set(threads)) == 1 and len({id(w) for w in wrappers}) == 1
+    assert wrappers[0].connection is not None  # kept open for the next request
+
+
+def test_it_lets_go_of_threads_past_those_it_keeps_and_closes_their_connections(seen, monkeypatch):
+    app = ThreadKeepingASGIHandler(keep=1)
+    closed_on = []
+    close_all = connections.close_all
+
+    def spy():
+        closed_on.append(threading.current_thread())
+        close_all()
+
+    monkeypatch.setattr(connections, "close_all", spy)
+    together = threading.Barrier(3, timeout=5)  # three requests in their threads at once
+    request_started.connect(lambda **kwargs: together.wait(), weak=False, dispatch_uid="together")
+    try:
+
+        async def three_at_once():
+            return await asyncio.gather(*(get(app, "/healthz/") for _ in range(3)))
+
+        assert asyncio.run(three_at_once()) == [200, 200, 200]
+    finally:
+        request_started.disconnect(dispatch_uid="together")
+    threads, wrappers = seen
+    assert len(set(threads)) == 3
+    for thread in threads:
+        thread.join(timeout=5)
+    kept = [t for t in threads if t.is_alive()]
+    assert len(kept) == 1 and len(app._idle) == 1
+    assert set(closed_on) == set(threads) - set(kept)
+    if connections["default"].vendor != "sqlite":  # Django keeps in-memory SQLite open
+        assert len([w for w in wrappers if w.connection is not None]) == 1
