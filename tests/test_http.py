@@ -5,6 +5,7 @@ import asyncio
 import threading
 
 import pytest
+from channels.testing import HttpCommunicator
 from django.core.signals import request_finished, request_started
 from django.db import connections
 
@@ -14,32 +15,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
 
 
 async def get(app, path: str) -> int:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    sent, bodies = [], [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive():
-        if bodies:
-            return bodies.pop()
-        await asyncio.Event().wait()  # the client stays until the response is out
-
-    async def send(message):
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent[0]["status"]
+    communicator = HttpCommunicator(app, "GET", path, headers=[(b"host", b"testserver")])
+    response = await communicator.get_response(timeout=10)
+    await communicator.wait(timeout=10)  # the handler has given its thread back
+    return response["status"]
 
 
 @pytest.fixture
