@@ -4,7 +4,7 @@ Starts on this machine (loopback only): PostgreSQL and Redis (the machine's), Po
 as `uvicorn --workers 2` plus `run_rhythms`; the floor (a bare ASGI websocket relay under
 the same server, and a redis-py PUBLISH->SUBSCRIBE round trip); the peer (the Channels
 tutorial's consumer: stock RedisChannelLayer, group_send, a DB write per message); and,
-for the choice of server and layer, Porchlight under daphne and with the core layer.
+for the choice of server, Porchlight under daphne and with per-message deflate on.
 Drives them with an asyncio + `websockets` client: couples with 2-3 devices each.
 Bounded: every phase has a fixed length; the whole run takes about ten minutes.
 """
@@ -35,11 +35,7 @@ PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
 STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "45"))
 # After a phase, how long to wait for a backlog to arrive before the next one.
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "30"))
-VARIANTS = [
-    v
-    for v in os.environ.get("BENCH_VARIANTS", "uvicorn-deflate+pubsub,daphne+pubsub,uvicorn+core").split(",")
-    if v
-]
+VARIANTS = [v for v in os.environ.get("BENCH_VARIANTS", "uvicorn-deflate,daphne").split(",") if v]
 DATABASE_URL = os.environ["DATABASE_URL"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ["PORCHLIGHT_WS_TICKET_SECONDS"] = "3600"
@@ -693,12 +689,11 @@ def daphne(name, app, processes=2, env=None) -> Target:
     return Target(name, servers, ports)
 
 
-def porchlight(server: str, layer: str) -> Target:
-    env = {"PORCHLIGHT_CHANNEL_LAYER": layer}
-    name = f"porchlight {server}+{layer}"
+def porchlight(server: str) -> Target:
+    name = f"porchlight {server}"
     if server == "daphne":
-        return daphne(name, "config.asgi:application", env=env)
-    return uvicorn(name, "config.asgi:application", env=env, deflate=server == "uvicorn-deflate")
+        return daphne(name, "config.asgi:application")
+    return uvicorn(name, "config.asgi:application", deflate=server == "uvicorn-deflate")
 
 
 def started(target: Target, path="/healthz/") -> Target:
@@ -715,13 +710,13 @@ async def measure(plan) -> list[dict]:
         {**ENV, "PORCHLIGHT_SCHEDULER_IDLE_SECONDS": "0.2"},
     )
     try:
-        main = started(porchlight("uvicorn", "pubsub"))
+        main = started(porchlight("uvicorn"))
         try:
             rows += await porchlight_matrix(main, plan, SIZES, RATES, full=True)
         finally:
             main.stop()
         for variant in VARIANTS:
-            other = started(porchlight(*variant.split("+")))
+            other = started(porchlight(variant))
             try:
                 rows += await porchlight_matrix(
                     other, plan, SIZES[:1], [r for r in RATES if r >= 100], full=False

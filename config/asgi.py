@@ -43,8 +43,8 @@ async def lifespan(scope, receive, send):
             if settings.PORCHLIGHT["SCHEDULER_IN_PROCESS"]:
                 idle = settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"]
                 for steps in scheduler_loops().values():
-                    # sync_to_async: the loop's publishes then run on this event loop,
-                    # where the in-memory channel layer lives.
+                    # In a thread: the loops block on the database; their rings reach
+                    # this process's sockets through couples.bell.
                     in_thread = sync_to_async(scheduler_run, thread_sensitive=False)
                     running.append(asyncio.create_task(in_thread(stop, idle, steps=steps)))
             await send({"type": "lifespan.startup.complete"})

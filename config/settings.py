@@ -1,7 +1,7 @@
 """Porchlight's one settings module, read from environment variables.
 
-Absent variables give the embedded default: SQLite and an in-memory channel layer
-in one process. DATABASE_URL and REDIS_URL switch to the scaled set-up.
+Absent variables give the embedded default: SQLite and an in-process doorbell
+(couples.bell) in one process. DATABASE_URL and REDIS_URL switch to the scaled set-up.
 """
 
 import os
@@ -179,28 +179,10 @@ else:
     }
 
 REDIS_URL = envstr("REDIS_URL")
+# No Channels layer: the sockets' doorbell is couples.bell, in this process when
+# embedded and over Redis pub/sub when scaled (chosen on measurement: docs/benchmarks.md).
+CHANNEL_LAYERS = {}
 if REDIS_URL:
-    # pubsub (default): fire-and-forget PUBLISH, cheaper per message; the seq replay heals
-    # what it loses. core: channels_redis' list-based layer, kept for the measured
-    # comparison in docs/benchmarks.md.
-    CHANNEL_LAYER_BACKENDS = {
-        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "core": "channels_redis.core.RedisChannelLayer",
-    }
-    CHANNEL_LAYER = envstr("PORCHLIGHT_CHANNEL_LAYER", "pubsub")
-    if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
-        raise ImproperlyConfigured(
-            f"PORCHLIGHT_CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}"
-        )
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": envstr("PORCHLIGHT_CHANNEL_PREFIX", "porchlight"),
-            },
-        }
-    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -208,7 +190,6 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "couples.User"
@@ -272,6 +253,8 @@ PORCHLIGHT = {
     "INVITES_PER_USER": envint("PORCHLIGHT_INVITES_PER_USER", 5),
     "WS_TICKET_SECONDS": envint("PORCHLIGHT_WS_TICKET_SECONDS", 60),
     "HEARTBEAT_SECONDS": envint("PORCHLIGHT_HEARTBEAT_SECONDS", 25),
+    # Names this deployment's keys and doorbell channel in Redis (one Redis, several apps).
+    "REDIS_PREFIX": envstr("PORCHLIGHT_REDIS_PREFIX", "porchlight"),
     "REPLAY_MAX_EVENTS": envint("PORCHLIGHT_REPLAY_MAX_EVENTS", 1000),
     "WS_MAX_FRAME_BYTES": envint("PORCHLIGHT_WS_MAX_FRAME_BYTES", 4096),
     # A socket may send this many frames in a burst, refilled at this rate per second;

@@ -1,25 +1,22 @@
 """Write functions of the couples app: pairing, the event log and its doorbell.
 
 Every change to a couple is an Event row written in the same transaction as the state
-it changes; the channel layer is rung only after commit (DESIGN.md section 2).
+it changes; the doorbell (couples.bell) is rung only after commit (DESIGN.md section 2).
 """
 
 import hashlib
 import logging
 import re
 import secrets
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from couples.bell import bell_ring
 from couples.models import (
     Couple,
     Event,
@@ -62,58 +59,17 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-async def channel_send(*messages: tuple[str, dict]) -> None:
-    """Publish (group, message) pairs, from the event loop."""
-    try:
-        layer = get_channel_layer()
-        for group, message in messages:
-            await layer.group_send(group, message)
-    except Exception:
-        # The write is committed; a lost doorbell heals from the event log at the
-        # next heartbeat or reconnect. Never turn it into an error for the writer.
-        log.warning("channel layer publish to %s failed", messages[0][0], exc_info=True)
-
-
-def _channel_send(*messages: tuple[str, dict]) -> None:
-    # One trip into the event loop for a batch: from a plain thread (the scheduler)
-    # each async_to_sync call costs a new loop and a Redis connection (~2.5 ms).
-    async_to_sync(channel_send)(*messages)
-
-
 def event_messages(*events: Event) -> list[tuple[str, dict]]:
     return [(f"couple.{e.couple_id}", {"type": "couple.event", "event": e.as_frame()}) for e in events]
 
 
-# Set by a caller in the event loop (a socket's write) around its database call: the
-# events committed inside are handed to it instead of published from the database
-# thread, which would wait on a trip into the loop and back (events_held).
-_held: ContextVar[list | None] = ContextVar("held_events", default=None)
-
-
 def events_publish(*events: Event) -> None:
-    held = _held.get()
-    if held is not None:
-        held.extend(events)
-        return
-    _channel_send(*event_messages(*events))
-
-
-@contextmanager
-def events_held():
-    """Collect, instead of publishing, the events committed within; the caller rings them
-    (signals.sockets.events_ring). Spans an await: the database thread sees the list
-    through the copied context."""
-    held = []
-    token = _held.set(held)
-    try:
-        yield held
-    finally:
-        _held.reset(token)
+    bell_ring(*event_messages(*events))
 
 
 def sockets_close(*, user_id: int, code: int, auth_key: str | None = None) -> None:
     """Close a user's live sockets (all of them, or those of one login)."""
-    _channel_send((user_group(user_id), {"type": "user.revoke", "code": code, "auth_key": auth_key}))
+    bell_ring((user_group(user_id), {"type": "user.revoke", "code": code, "auth_key": auth_key}))
 
 
 def couple_lock(couple_id: int) -> Couple:

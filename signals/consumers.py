@@ -1,14 +1,14 @@
 """The live socket: one per device, listening to its couple's event log.
 
 Frames out: snapshot, event, heartbeat, ack, error. Frames in: signal.set, ping.
-The database is the truth; the channel layer only rings the bell, so every path
-(group message, heartbeat, ping) delivers by seq: nothing twice, no gap.
+The database is the truth; the doorbell (couples.bell) only rings, so every path
+(doorbell, heartbeat, ping) delivers by seq: nothing twice, no gap.
 """
 
 import asyncio
 import json
-import logging
 import time
+import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,21 +17,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
+from couples.bell import bell_listen, bell_unlisten
 from couples.services import (
     CLOSE_NOT_PAIRED,
     CLOSE_UNAUTHORIZED,
     NotPaired,
     ServiceError,
     auth_key_for_session,
-    events_held,
     user_group,
 )
 from signals import services, sockets
 from signals.words import WORDS
 
-log = logging.getLogger(__name__)
-
-CLOSE_TRY_AGAIN = 1013
 CLOSE_TOO_MANY = 4429
 
 
@@ -62,6 +59,7 @@ def _active_couple_id(user) -> int | None:
 
 class CoupleConsumer(AsyncWebsocketConsumer):
     async def connect(self):
+        self.socket_id = uuid.uuid4().hex
         self.couple_id = None
         self.last_seq = 0
         self.closed = False
@@ -83,13 +81,9 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         self.session_key = None if "auth_key" in self.scope else session.session_key
         self.auth_key = self.scope.get("auth_key") or auth_key_for_session(self.session_key)
-        try:
-            # Join before reading the log: whatever commits after the read rings here.
-            await self.channel_layer.group_add(f"couple.{self.couple_id}", self.channel_name)
-            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
-        except Exception:
-            log.warning("channel layer unavailable on connect", exc_info=True)
-            return await self.refuse("unavailable", CLOSE_TRY_AGAIN)
+        # Listen before reading the log: whatever commits after the read rings here.
+        for name in self.bell_names:
+            await bell_listen(name, self)
         await self.accept()
         try:
             frames, seq = await database_sync_to_async(services.socket_start)(
@@ -125,11 +119,12 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             await sockets.socket_unregister(self)
         if self.couple_id is None:
             return
-        for group in (f"couple.{self.couple_id}", user_group(self.user.pk)):
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:
-                log.warning("channel layer unavailable on disconnect")
+        for name in self.bell_names:
+            bell_unlisten(name, self)
+
+    @property
+    def bell_names(self) -> tuple[str, str]:
+        return (f"couple.{self.couple_id}", user_group(self.user.pk))
 
     # Sending, by seq
 
@@ -222,10 +217,9 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
         try:
-            with events_held() as held:
-                event, _ = await database_sync_to_async(services.signal_set)(
-                    user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
-                )
+            event, _ = await database_sync_to_async(services.signal_set)(
+                user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
+            )
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -234,13 +228,12 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             return await self.send_error(e.code, str(e.detail), **echo)
         except DatabaseError:
             return await self.send_error("unavailable", **echo)
-        await sockets.events_ring(held)
         async with self.lock:
             # The author's own socket need not wait for the doorbell.
             await self.deliver(event.as_frame())
         await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
 
-    # Messages from the channel layer
+    # Messages from the doorbell
 
     async def couple_event(self, message):
         async with self.lock:

@@ -293,7 +293,7 @@ def sockets_check(*, listeners: list[tuple[int, int, str | None]]) -> dict[tuple
     sockets a process holds: its heartbeat runs this once per tick for all of them.
 
     The control group closes sockets at once; this check is the backstop for a revoke
-    that the channel layer lost (say, Redis was down during an unpair or a logout).
+    that the doorbell lost (say, Redis was down during an unpair or a logout).
     """
     couples = {couple_id for _, couple_id, _ in listeners}
     users = {user_id for user_id, _, _ in listeners}

@@ -1,11 +1,10 @@
 """This process's live sockets: the per-person cap, their heartbeat (one database check
-per tick for all of them), and the watch on the Redis channel layer that tells every
-socket here to catch up the moment Redis is back.
+per tick for all of them), and the catch-up of every socket here the moment the
+doorbell's Redis subscription is back.
 
-A Redis restart leaves pub/sub subscribers deaf without an error; publishes made while it
-was down are lost. The event log has them all, so on a down -> up change each socket
-here runs its heartbeat at once (and again shortly after, once the layer has
-re-subscribed), instead of waiting up to a heartbeat interval.
+Publishes made while Redis was down are lost. The event log has them all, so when the
+doorbell (couples.bell) subscribes again each socket here runs its heartbeat at once
+instead of waiting up to a heartbeat interval.
 
 The cap on a person's sockets holds across processes when Redis is there: each socket is
 a member of its person's sorted set in Redis, scored by when its process last vouched
@@ -24,19 +23,15 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from couples.services import channel_send, event_messages
+from couples.bell import bell_on_back
 from signals import services
 
 log = logging.getLogger(__name__)
 
 LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
-HERE: dict[int, set] = defaultdict(set)  # couple id -> started consumers in this process
 SLICES = 10
 STALE_BEATS = 3
 _slots = itertools.count()
-WATCH_SECONDS = 0.5
-RESYNC_AGAIN_SECONDS = 1.5
-_watchers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _pulses: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
@@ -49,51 +44,30 @@ async def socket_register(consumer) -> bool:
     LOCAL[consumer.user.pk].add(consumer)
     consumer.slot = next(_slots) % SLICES
     _start(_pulses, _pulse)
-    if settings.REDIS_URL:
-        _start(_watchers, lambda: _watch(settings.REDIS_URL))
+    bell_on_back(resync_all)
     return True
 
 
 def socket_started(consumer) -> None:
-    """The socket is up to date with its couple's log: from now on it gets heartbeats,
-    and the couple's events written in this process straight away (events_ring)."""
+    """The socket is up to date with its couple's log: from now on it gets heartbeats."""
     consumer.started = True
-    HERE[consumer.couple_id].add(consumer)
 
 
 async def socket_unregister(consumer) -> None:
-    _discard(LOCAL, consumer.user.pk, consumer)
-    _discard(HERE, consumer.couple_id, consumer)
+    sockets = LOCAL.get(consumer.user.pk)
+    if sockets is not None:
+        sockets.discard(consumer)
+        if not sockets:
+            del LOCAL[consumer.user.pk]
     if settings.REDIS_URL:
         try:
-            await _redis().zrem(_count_key(consumer.user.pk), consumer.channel_name)
+            await _redis().zrem(_count_key(consumer.user.pk), consumer.socket_id)
         except Exception:
             log.warning("socket count unavailable on disconnect")  # the entry goes stale
 
 
-def _discard(index: dict, key, consumer) -> None:
-    sockets = index.get(key)
-    if sockets is not None:
-        sockets.discard(consumer)
-        if not sockets:
-            del index[key]
-
-
-async def events_ring(events) -> None:
-    """Ring events committed in this process: its own sockets of the couple get them at
-    once (the other processes' sockets a Redis round trip later), then the publish.
-    Each socket delivers in its own task, so one slow phone holds up nobody else; the
-    publish brings them here again, and delivery by seq drops the second copy."""
-    messages = event_messages(*events)
-    for event, (_, message) in zip(events, messages, strict=True):
-        for consumer in list(HERE.get(event.couple_id, ())):
-            asyncio.ensure_future(consumer.couple_event(message))
-    if messages:
-        await channel_send(*messages)
-
-
 def _count_key(user_id: int) -> str:
-    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:sockets:{user_id}"
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:sockets:{user_id}"
 
 
 def _stale_seconds() -> float:
@@ -122,10 +96,10 @@ async def _shared_admit(consumer, cap: int) -> bool:
             pipe.zcard(key)
             count = (await pipe.execute())[-1]
         if count > cap:
-            await _redis().zrem(key, consumer.channel_name)
+            await _redis().zrem(key, consumer.socket_id)
             return False
     except Exception:
-        # Not worth refusing a person their light over: the layer's own check follows.
+        # Not worth refusing a person their light over: the per-process cap above holds.
         log.warning("socket count unavailable: capping per process only")
     return True
 
@@ -147,7 +121,7 @@ async def _vouch(consumers: list) -> None:
 def _counted(pipe, consumer, now: float) -> None:
     """Queue: this socket is in its person's count as of `now` (a key nobody refreshes expires)."""
     key = _count_key(consumer.user.pk)
-    pipe.zadd(key, {consumer.channel_name: now})
+    pipe.zadd(key, {consumer.socket_id: now})
     pipe.expire(key, int(_stale_seconds()) + 1)
 
 
@@ -204,23 +178,3 @@ async def _beat(consumer, latest) -> None:
         await consumer.heartbeat_with(latest)
     except Exception:
         log.exception("heartbeat failed")
-
-
-async def _watch(url: str) -> None:
-    client = aioredis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    up = True
-    while True:
-        try:
-            await client.ping()
-            now_up = True
-        except Exception:
-            now_up = False
-        if now_up and not up:
-            log.warning("channel layer back: resyncing %s local sockets", sum(map(len, LOCAL.values())))
-            resync_all()
-            await asyncio.sleep(RESYNC_AGAIN_SECONDS)
-            resync_all()  # after the layer has re-subscribed its groups
-        elif up and not now_up:
-            log.warning("channel layer down since %s", time.strftime("%H:%M:%S"))
-        up = now_up
-        await asyncio.sleep(WATCH_SECONDS)

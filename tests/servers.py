@@ -99,7 +99,7 @@ class AsgiWorker:
             "REDIS_URL": redis_url,
             "PORCHLIGHT_HEARTBEAT_SECONDS": str(heartbeat),
             "SECRET_KEY": "end-to-end-tests",
-            "PORCHLIGHT_CHANNEL_PREFIX": f"e2e{os.getpid()}",
+            "PORCHLIGHT_REDIS_PREFIX": f"e2e{os.getpid()}",
             **(env or {}),
         }
         self.process = None

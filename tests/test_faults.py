@@ -28,20 +28,21 @@ pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytes
 
 
 def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):
-    """Heartbeats every 30 s here: the change made while Redis was down must arrive in
-    seconds, because the server notices Redis is back and tells its sockets to catch up."""
+    """Heartbeats every 30 s here: the change made on one worker while Redis was down
+    must reach a phone on the other worker in seconds, because that worker notices its
+    doorbell is back and tells its sockets to catch up."""
     alice_token, bob_token = tokens
     redis = RedisServer()
     redis.start()
-    worker = AsgiWorker(database_url=test_database_url(), redis_url=redis.url, heartbeat=30)
-    worker.start()
+    one, two = (AsgiWorker(database_url=test_database_url(), redis_url=redis.url, heartbeat=30) for _ in "12")
+    one.start(), two.start()
     try:
 
         async def scenario():
-            bob = Listener(worker, bob_token)
+            bob = Listener(two, bob_token)
             task = await listen(bob)
             redis.kill()
-            status, body = await asyncio.to_thread(api, worker, "/api/signal/", alice_token, {"state": "red"})
+            status, body = await asyncio.to_thread(api, one, "/api/signal/", alice_token, {"state": "red"})
             assert status == 201  # the write stands; its doorbell is lost
             await asyncio.sleep(0.5)
             assert (bob.last_seq or 0) < body["seq"]
@@ -56,7 +57,7 @@ def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):
         assert waited < 5, waited
         assert bob.reconnects == 0, "the socket stayed open and was healed in place"
     finally:
-        worker.stop()
+        one.stop(), two.stop()
         redis.stop()
 
 

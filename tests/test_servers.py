@@ -40,11 +40,9 @@ def private_redis():
     server.stop()
 
 
-# The core layer is not the default (docs/benchmarks.md), but it is a setting: it works.
-@pytest.mark.parametrize("layer", ["pubsub", "core"])
-def test_it_carries_a_change_across_workers_and_resumes_after_reconnect(tokens, workers, layer):
+def test_it_carries_a_change_across_workers_and_resumes_after_reconnect(tokens, workers):
     alice_token, bob_token = tokens
-    one, two = workers(os.environ["REDIS_URL"], PORCHLIGHT_CHANNEL_LAYER=layer)
+    one, two = workers(os.environ["REDIS_URL"])
 
     async def scenario():
         bob = Listener(two, bob_token)

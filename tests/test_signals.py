@@ -3,6 +3,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from couples import bell
 from couples import services as couples_services
 from couples.models import Event
 from signals.models import Signal, SignalSpan
@@ -120,10 +121,10 @@ def test_it_writes_nothing_when_the_event_cannot_be_written(couple, alice):
 def test_it_keeps_the_write_when_publishing_fails(
     couple, alice, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def deaf_layer():
+    def deaf(name, message):
         raise ConnectionError("redis is gone")
 
-    monkeypatch.setattr(couples_services, "get_channel_layer", deaf_layer)
+    monkeypatch.setattr(bell, "_deliver", deaf)
     with django_capture_on_commit_callbacks(execute=True):
         r = client_for(alice).post("/api/signal/", {"state": "red"})
     assert r.status_code == 201

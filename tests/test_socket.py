@@ -8,10 +8,11 @@ from django.db import transaction
 from django.test import RequestFactory
 
 from config.asgi import application
+from couples import bell
 from couples import services as couples_services
 from couples.models import Event
 from rhythms.services import preview_post, reunion
-from signals import services, sockets
+from signals import services
 from tests.conftest import make_user, pair
 from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
@@ -178,24 +179,26 @@ async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
     await theirs.disconnect()
 
 
-async def test_it_hands_a_change_to_the_partners_sockets_in_this_process_without_the_layer(
-    couple, alice, bob, monkeypatch
+async def test_it_rings_the_partners_sockets_in_this_process_without_redis(
+    couple, alice, bob, monkeypatch, settings
 ):
     mine, theirs, their_other = await open_socket(alice), await open_socket(bob), await open_socket(bob)
     for sock in (mine, theirs, their_other):
         await frame(sock)
     published = []
 
-    async def lost(*messages):  # the doorbell to other processes fails: ours still ring
+    def lost(messages):  # the doorbell to other processes fails: ours still ring
         published.extend(messages)
+        raise ConnectionError("redis is gone")
 
-    monkeypatch.setattr(sockets, "channel_send", lost)
+    monkeypatch.setattr(bell, "_publish", lost)
     await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now"})
     event = await frame(mine)
     for sock in (theirs, their_other):
         assert await frame(sock, timeout=0.5) == event  # well before any heartbeat
         assert await sock.receive_nothing(timeout=0.2)  # once
-    assert [group for group, _ in published] == [f"couple.{couple.pk}"]  # still published once
+    # Published once for the other processes (embedded, there are none).
+    assert [name for name, _ in published] == ([f"couple.{couple.pk}"] if settings.REDIS_URL else [])
     for sock in (mine, theirs, their_other):
         await sock.disconnect()
 
@@ -292,7 +295,7 @@ async def test_it_closes_a_socket_when_unpair_happened_while_the_doorbell_was_do
     settings.PORCHLIGHT = {**settings.PORCHLIGHT, "HEARTBEAT_SECONDS": 0.2}
     sock = await open_socket(alice)
     await frame(sock)
-    monkeypatch.setattr(couples_services, "_channel_send", lambda *messages: None)
+    monkeypatch.setattr(couples_services, "bell_ring", lambda *messages: None)
     await database_sync_to_async(couples_services.couple_unpair)(user=bob)
     assert await closed_with(sock) == 4403
     await sock.disconnect()

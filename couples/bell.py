@@ -1,0 +1,197 @@
+"""The doorbell: after a commit, tell the live sockets of a couple (or of one person)
+that something happened. The database is the truth (DESIGN.md section 2): a ring is
+at most once, and whatever one loses heals from the event log at the next heartbeat.
+
+This is our own small channel layer, in place of Channels' (docs/architecture.md; the
+measurements are in docs/benchmarks.md):
+- the sockets of this process are rung at once, from whichever thread committed: no
+  Redis trip for them, and no trip into the event loop for the writer to wait on;
+- the other processes hear it through one Redis PUBLISH (one pipeline for a batch),
+  sent from the committing thread on a plain client;
+- each process holds one pub/sub connection on one Redis channel and hands each
+  message to its listeners: no Redis channel, queue or reader task per socket.
+
+A listener is any object with an async handler per message type (`couple.event` ->
+`couple_event`), as a Channels consumer has. Embedded (no REDIS_URL), the bell rings
+in this process only.
+"""
+
+import asyncio
+import contextvars
+import json
+import logging
+import uuid
+from collections import defaultdict
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+# Who published: a process skips what it published itself (it rang its own listeners).
+ORIGIN = uuid.uuid4().hex.encode()
+RETRY_SECONDS = 0.5
+FIRST_SUBSCRIBE_SECONDS = 2.0
+
+_listeners: dict[str, dict] = defaultdict(dict)  # name -> {listener: its event loop}
+_readers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_subscribed: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}  # set once first subscribed
+_on_back: list = []  # called in the loop when the subscription is back after a loss
+_tasks: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
+_client: redis.Redis | None = None
+
+
+def _channel() -> str:
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:bell"
+
+
+def bell_ring(*messages: tuple[str, dict]) -> None:
+    """Ring (name, message) pairs, from any thread. Never raises: the write is
+    committed, and a lost ring heals from the event log."""
+    if not messages:
+        return
+    try:
+        for name, message in messages:
+            _deliver(name, message)
+        if settings.REDIS_URL:
+            _publish(messages)
+    except Exception:
+        log.warning("doorbell for %s failed", messages[0][0], exc_info=True)
+
+
+def _publish(messages) -> None:
+    global _client
+    if _client is None:
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    channel = _channel()
+    payloads = [b" ".join((ORIGIN, name.encode(), json.dumps(m).encode())) for name, m in messages]
+    if len(payloads) == 1:
+        _client.publish(channel, payloads[0])
+        return
+    with _client.pipeline(transaction=False) as pipe:
+        for payload in payloads:
+            pipe.publish(channel, payload)
+        pipe.execute()
+
+
+def _deliver(name: str, message: dict) -> None:
+    """Hand a message to each listener of `name` in this process, each in a task of its
+    own in its loop, so that one phone that stopped reading holds up nobody else."""
+    listeners = _listeners.get(name)
+    if not listeners:
+        return
+    handler_name = message["type"].replace(".", "_")
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    for listener, loop in list(listeners.items()):
+        handler = getattr(listener, handler_name)
+        # A fresh context: the writer's (asgiref's thread markers among it) is not the
+        # listener's business, and inherited it would refuse the listener's own database calls.
+        if loop is running:
+            _spawn(loop, handler, message)
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(_spawn, loop, handler, message, context=contextvars.Context())
+
+
+def _spawn(loop, handler, message) -> None:
+    task = loop.create_task(handler(message), context=contextvars.Context())
+    _tasks.add(task)
+    task.add_done_callback(_done)
+
+
+def _done(task: asyncio.Task) -> None:
+    _tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("doorbell listener failed", exc_info=task.exception())
+
+
+async def bell_listen(name: str, listener) -> None:
+    """Ring `listener` for messages to `name` from now on. In the first moments of a
+    process this waits (briefly) for its subscription, so that a socket which reads the
+    log next misses nothing published after that read."""
+    loop = asyncio.get_running_loop()
+    _listeners[name][listener] = loop
+    if not settings.REDIS_URL:
+        return
+    if loop not in _readers or _readers[loop].done():
+        _subscribed[loop] = asyncio.Event()
+        _readers[loop] = loop.create_task(_hear(settings.REDIS_URL, _subscribed[loop]))
+    try:
+        await asyncio.wait_for(_subscribed[loop].wait(), FIRST_SUBSCRIBE_SECONDS)
+    except TimeoutError:
+        pass  # Redis is down: this process's rings still work, the rest heals at heartbeats
+
+
+def bell_unlisten(name: str, listener) -> None:
+    listeners = _listeners.get(name)
+    if listeners is not None:
+        listeners.pop(listener, None)
+        if not listeners:
+            del _listeners[name]
+
+
+def bell_on_back(callback) -> None:
+    """Call `callback()` in the loop whenever the subscription comes back after a loss:
+    what was published meanwhile was lost, and the sockets should catch up at once."""
+    if callback not in _on_back:
+        _on_back.append(callback)
+
+
+def bell_ok() -> bool:
+    """Can this process ring the others? (Embedded: there are no others.)"""
+    if not settings.REDIS_URL:
+        return True
+    try:
+        with redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1) as client:
+            return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+async def _hear(url: str, subscribed: asyncio.Event) -> None:
+    """This process's one subscription: hand every message from another process to
+    its listeners here; on a loss, reconnect, and once subscribed again call the
+    callbacks of bell_on_back."""
+    lost = False
+    while True:
+        client = aioredis.Redis.from_url(url, socket_connect_timeout=1, socket_keepalive=True)
+        pubsub = client.pubsub()
+        confirmed = False
+        try:
+            await pubsub.subscribe(_channel())
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    _heard(message["data"])
+                elif message["type"] == "subscribe":
+                    subscribed.set()
+                    # A second confirmation means redis-py reconnected by itself: a loss too.
+                    if lost or confirmed:
+                        log.warning("doorbell back: resyncing this process's sockets")
+                        for callback in _on_back:
+                            callback()
+                    lost, confirmed = False, True
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if not lost:
+                log.warning("doorbell lost its Redis subscription; retrying")
+            lost = True
+        finally:
+            try:
+                await pubsub.aclose()
+                await client.aclose()
+            except Exception:
+                pass
+        await asyncio.sleep(RETRY_SECONDS)
+
+
+def _heard(data: bytes) -> None:
+    origin, name, body = data.split(b" ", 2)
+    if origin == ORIGIN:
+        return
+    name = name.decode()
+    if name in _listeners:
+        _deliver(name, json.loads(body))

@@ -1,0 +1,95 @@
+"""The doorbell (couples.bell): a ring reaches this process's listeners at once and
+once, from any thread; other processes' rings arrive through Redis; nobody else's."""
+
+import asyncio
+import json
+
+import pytest
+import redis
+from django.conf import settings
+
+from couples import bell
+
+pytestmark = pytest.mark.asyncio
+
+
+class Phone:
+    def __init__(self):
+        self.heard = []
+
+    async def couple_event(self, message):
+        self.heard.append(message["event"]["seq"])
+
+    async def wait_for(self, count: int, timeout: float = 2):
+        async with asyncio.timeout(timeout):
+            while len(self.heard) < count:
+                await asyncio.sleep(0.01)
+
+
+def ring(name: str, seq: int):
+    return (name, {"type": "couple.event", "event": {"seq": seq}})
+
+
+@pytest.fixture
+async def listening():
+    """Phones listening to names; they stop listening when the test ends."""
+    listened = []
+
+    async def listen(name: str) -> Phone:
+        phone = Phone()
+        await bell.bell_listen(name, phone)
+        listened.append((name, phone))
+        return phone
+
+    yield listen
+    for name, phone in listened:
+        bell.bell_unlisten(name, phone)
+
+
+async def test_it_rings_this_process_from_another_thread_once(listening):
+    one, two, elsewhere = (
+        await listening("couple.90"),
+        await listening("couple.90"),
+        await listening("couple.91"),
+    )
+    await asyncio.to_thread(bell.bell_ring, ring("couple.90", 1), ring("couple.90", 2))
+    await one.wait_for(2), await two.wait_for(2)
+    await asyncio.sleep(0.3)  # time for a second copy through Redis, were there one
+    assert one.heard == two.heard == [1, 2]
+    assert elsewhere.heard == []
+
+
+async def test_it_rings_nobody_who_stopped_listening(listening):
+    phone = await listening("couple.92")
+    bell.bell_unlisten("couple.92", phone)
+    bell.bell_ring(ring("couple.92", 1))
+    await asyncio.sleep(0.3)
+    assert phone.heard == []
+
+
+async def test_it_never_raises_to_the_writer(listening, monkeypatch):
+    def broken(messages):
+        raise redis.ConnectionError("redis is gone")
+
+    phone = await listening("couple.93")
+    monkeypatch.setattr(bell, "_publish", broken)
+    bell.bell_ring(ring("couple.93", 1))  # no exception: the write is already committed
+    await phone.wait_for(1)
+
+
+@pytest.mark.scaled
+async def test_it_hands_on_what_other_processes_ring_and_only_that(listening):
+    phone = await listening("couple.94")
+    channel = f"{settings.PORCHLIGHT['REDIS_PREFIX']}:bell"
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        for origin, name, seq in (
+            (b"another-process", "couple.94", 1),
+            (bell.ORIGIN, "couple.94", 2),  # this process's own: rung here already
+            (b"another-process", "couple.95", 3),  # nobody here listens
+            (b"another-process", "couple.94", 4),
+        ):
+            payload = json.dumps(ring(name, seq)[1]).encode()
+            client.publish(channel, b" ".join((origin, name.encode(), payload)))
+    await phone.wait_for(2)
+    await asyncio.sleep(0.2)
+    assert phone.heard == [1, 4]
