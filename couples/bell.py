@@ -105,7 +105,8 @@ def _spawn(loop, handler, message) -> None:
 def _done(task: asyncio.Task) -> None:
     _tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        log.error("doorbell listener failed", exc_info=task.exception())
+        # The listener's socket heals from the log at its next heartbeat.
+        log.warning("doorbell listener failed", exc_info=task.exception())
 
 
 async def bell_listen(name: str, listener) -> None:
@@ -164,7 +165,10 @@ async def _hear(url: str, subscribed: asyncio.Event) -> None:
             await pubsub.subscribe(_channel())
             async for message in pubsub.listen():
                 if message["type"] == "message":
-                    _heard(message["data"])
+                    try:
+                        _heard(message["data"])
+                    except ValueError:  # not ours, or garbled: never a reason to reconnect
+                        log.warning("doorbell: skipped a message it could not read")
                 elif message["type"] == "subscribe":
                     subscribed.set()
                     # A second confirmation means redis-py reconnected by itself: a loss too.

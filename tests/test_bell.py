@@ -78,7 +78,9 @@ async def test_it_never_raises_to_the_writer(listening, monkeypatch):
 
 
 @pytest.mark.scaled
-async def test_it_hands_on_what_other_processes_ring_and_only_that(listening):
+async def test_it_hands_on_what_other_processes_ring_and_only_that(listening, monkeypatch):
+    back = []
+    monkeypatch.setattr(bell, "_on_back", [lambda: back.append(True)])
     phone = await listening("couple.94")
     channel = f"{settings.PORCHLIGHT['REDIS_PREFIX']}:bell"
     with redis.Redis.from_url(settings.REDIS_URL) as client:
@@ -90,6 +92,12 @@ async def test_it_hands_on_what_other_processes_ring_and_only_that(listening):
         ):
             payload = json.dumps(ring(name, seq)[1]).encode()
             client.publish(channel, b" ".join((origin, name.encode(), payload)))
-    await phone.wait_for(2)
+        client.publish(channel, b"garbled")  # skipped; the subscription stays
+        client.publish(channel, b"another-process couple.94 {not json")
+        client.publish(
+            channel, b" ".join((b"another-process", b"couple.94", json.dumps(ring("", 5)[1]).encode()))
+        )
+    await phone.wait_for(3)
     await asyncio.sleep(0.2)
-    assert phone.heard == [1, 4]
+    assert phone.heard == [1, 4, 5]
+    assert back == [], "a bad message is skipped, not taken for a lost connection"
