@@ -120,6 +120,8 @@ async def bell_listen(name: str, listener) -> None:
     if loop not in _readers or _readers[loop].done():
         _subscribed[loop] = asyncio.Event()
         _readers[loop] = loop.create_task(_hear(settings.REDIS_URL, _subscribed[loop]))
+    if _subscribed[loop].is_set():
+        return
     try:
         await asyncio.wait_for(_subscribed[loop].wait(), FIRST_SUBSCRIBE_SECONDS)
     except TimeoutError:

@@ -23,7 +23,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
-from couples.bell import bell_on_back
 from signals import services
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ async def socket_register(consumer) -> bool:
     LOCAL[consumer.user.pk].add(consumer)
     consumer.slot = next(_slots) % SLICES
     _start(_pulses, _pulse)
-    bell_on_back(resync_all)
     return True
 
 
