@@ -1,5 +1,5 @@
 """The PostgreSQL backend: its health check (at most one ping a second per connection),
-and the statements it prepares."""
+the statements it prepares, and the plans they get."""
 
 import psycopg
 import pytest
@@ -7,7 +7,7 @@ from django.db import OperationalError, close_old_connections, connection
 
 from config.postgresql import base
 from couples.models import User
-from signals.services import signal_set
+from signals.services import SIGNAL_READ, SIGNAL_UPDATE, signal_set
 from tests.conftest import make_user, pair
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True)]
@@ -70,6 +70,42 @@ def test_it_prepares_the_light_statements_once_and_nothing_of_the_orm():
     assert len(prepared) == 8
     assert sum("INSERT INTO couples_event" in s for s in prepared) == 1
     assert not any("couples_user" in s for s in prepared)
+
+
+def test_it_finds_one_partners_light_by_index_not_by_reading_every_light():
+    """Prepared statements run on a generic plan. At PostgreSQL's default
+    random_page_cost (4) that plan read the whole signals table, every tap."""
+    for i in range(120):
+        one, two = make_user(f"a{i}"), make_user(f"b{i}")
+        pair(one, two)
+        signal_set(user=one, state="green")
+        signal_set(user=two, state="yellow")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE signals_signal")
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        plans = {}
+        for name, statement, args in (
+            ("signal_read", SIGNAL_READ, "(1, 1, 1, 'x')"),
+            ("signal_update", SIGNAL_UPDATE, "('red', '', now(), 1, 1)"),
+        ):
+            numbered = statement.replace("%s", "$?")
+            for n in range(1, numbered.count("$?") + 1):
+                numbered = numbered.replace("$?", f"${n}", 1)
+            cursor.execute(f"PREPARE {name} AS {numbered}")
+            cursor.execute(f"EXPLAIN EXECUTE {name}{args}")
+            plans[name] = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute(f"DEALLOCATE {name}")
+        cursor.execute("RESET plan_cache_mode")
+    for name, plan in plans.items():
+        assert "Seq Scan on signals_signal" not in plan, (name, plan)
+
+
+def test_it_leaves_the_planner_alone_when_the_url_has_options():
+    wrapper = base.DatabaseWrapper({**connection.settings_dict, "OPTIONS": {"options": "-c work_mem=8MB"}})
+    assert wrapper.get_connection_params()["options"] == "-c work_mem=8MB"
+    assert connection.get_connection_params()["options"] == "-c random_page_cost=1.1"
 
 
 def _dsn() -> str:

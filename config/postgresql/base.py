@@ -15,6 +15,7 @@ import time
 from django.db.backends.postgresql import base
 
 HEALTH_CHECK_SECONDS = 1.0
+RANDOM_PAGE_COST = 1.1
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -27,6 +28,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # prepare its statements (signals.services._cursor).
         if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
             params["prepare_threshold"] = 5
+        # Random reads cost about what sequential ones do on SSDs and a cached working
+        # set; at PostgreSQL's default (4) the prepared plans of signal_set scanned the
+        # whole signals table for one partner's row (docs/benchmarks.md).
+        if "options" not in self.settings_dict["OPTIONS"]:
+            params["options"] = f"-c random_page_cost={RANDOM_PAGE_COST}"
         return params
 
     def close_if_health_check_failed(self):
