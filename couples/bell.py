@@ -169,7 +169,7 @@ async def _hear(url: str, subscribed: asyncio.Event) -> None:
                 if message["type"] == "message":
                     try:
                         _heard(message["data"])
-                    except ValueError:  # not ours, or garbled: never a reason to reconnect
+                    except Exception:  # not ours, or garbled: never a reason to reconnect
                         log.warning("doorbell: skipped a message it could not read")
                 elif message["type"] == "subscribe":
                     subscribed.set()

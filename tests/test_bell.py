@@ -94,6 +94,8 @@ async def test_it_hands_on_what_other_processes_ring_and_only_that(listening, mo
             client.publish(channel, b" ".join((origin, name.encode(), payload)))
         client.publish(channel, b"garbled")  # skipped; the subscription stays
         client.publish(channel, b"another-process couple.94 {not json")
+        client.publish(channel, b'another-process couple.94 {"type": "no.such.handler"}')
+        client.publish(channel, b"another-process couple.94 [1, 2]")
         client.publish(
             channel, b" ".join((b"another-process", b"couple.94", json.dumps(ring("", 5)[1]).encode()))
         )
