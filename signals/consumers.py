@@ -64,7 +64,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.last_seq = 0
         self.closed = False
         self.started = False
-        # Group messages, heartbeats and pings all send events; one at a time keeps seq order.
+        # The doorbell, heartbeats and pings all send events; one at a time keeps seq order.
         self.lock = asyncio.Lock()
         self.registered = False
         self.tokens = float(settings.PORCHLIGHT["WS_FRAME_BURST"])
@@ -81,20 +81,22 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         self.session_key = None if "auth_key" in self.scope else session.session_key
         self.auth_key = self.scope.get("auth_key") or auth_key_for_session(self.session_key)
-        # Listen before reading the log: whatever commits after the read rings here.
-        for name in self.bell_names:
-            await bell_listen(name, self)
-        await self.accept()
-        try:
-            frames, seq = await database_sync_to_async(services.socket_start)(
-                user=self.user,
-                couple_id=self.couple_id,
-                after=_resume_point(self.scope, self.couple_id),
-                replay_max=settings.PORCHLIGHT["REPLAY_MAX_EVENTS"],
-            )
-        except NotPaired:
-            return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
+        # Listen before reading the log: whatever commits after the read rings here. The
+        # doorbell rings in tasks of its own, so a ring that comes meanwhile waits for
+        # this lock until the read has set last_seq (else it would fill its "gap" from 0).
         async with self.lock:
+            for name in self.bell_names:
+                await bell_listen(name, self)
+            await self.accept()
+            try:
+                frames, seq = await database_sync_to_async(services.socket_start)(
+                    user=self.user,
+                    couple_id=self.couple_id,
+                    after=_resume_point(self.scope, self.couple_id),
+                    replay_max=settings.PORCHLIGHT["REPLAY_MAX_EVENTS"],
+                )
+            except NotPaired:
+                return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
             for frame in frames:
                 await self.send_frame(frame)
             # Resuming up to date sends no frame, yet the socket is at the couple's seq.

@@ -32,6 +32,26 @@ async def test_it_sends_a_snapshot_on_connect(couple, alice, bob):
     await sock.disconnect()
 
 
+async def test_it_holds_a_ring_that_comes_while_the_socket_reads_its_log(couple, alice, bob, monkeypatch):
+    """The socket listens before it reads the log; a change committed in between rings
+    at once. It must wait for the log read, not replay the log from the start."""
+    original = services.socket_start
+
+    def start_then_bob_changes(**kwargs):
+        result = original(**kwargs)
+        services.signal_set(user=bob, state="red")  # commits and rings while connect waits
+        return result
+
+    monkeypatch.setattr(services, "socket_start", start_then_bob_changes)
+    sock = await open_socket(alice)
+    first = await frame(sock)
+    assert first["type"] == "snapshot" and first["seq"] == 1
+    second = await frame(sock)
+    assert (second["type"], second["seq"], second["data"]["state"]) == ("event", 2, "red")
+    assert await sock.receive_nothing(timeout=0.3)
+    await sock.disconnect()
+
+
 async def test_it_authenticates_a_browser_by_session_cookie(couple, alice):
     sock = await open_socket(alice, session_key=await session_for(alice))
     assert (await frame(sock))["type"] == "snapshot"
