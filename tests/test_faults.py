@@ -34,9 +34,13 @@ def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):
     alice_token, bob_token = tokens
     redis = RedisServer()
     redis.start()
-    one, two = (AsgiWorker(database_url=test_database_url(), redis_url=redis.url, heartbeat=30) for _ in "12")
-    one.start(), two.start()
+    workers = [
+        AsgiWorker(database_url=test_database_url(), redis_url=redis.url, heartbeat=30) for _ in range(2)
+    ]
+    one, two = workers
     try:
+        for worker in workers:
+            worker.start()
 
         async def scenario():
             bob = Listener(two, bob_token)
@@ -57,7 +61,8 @@ def test_it_resyncs_every_socket_as_soon_as_redis_is_back(tokens):
         assert waited < 5, waited
         assert bob.reconnects == 0, "the socket stayed open and was healed in place"
     finally:
-        one.stop(), two.stop()
+        for worker in workers:
+            worker.stop()
         redis.stop()
 
 
