@@ -6,16 +6,22 @@ Publishes made while Redis was down are lost. The event log has them all, so whe
 doorbell (couples.bell) subscribes again each socket here runs its heartbeat at once
 instead of waiting up to a heartbeat interval.
 
+Heartbeats go out in SLICES small slices spread over HEARTBEAT_SECONDS (every half
+second at the default 25 s): thousands of sends at once, every few seconds, were the
+largest part of the load benchmark's latency tail.
+
 The cap on a person's sockets holds across processes when Redis is there: each socket is
-a member of its person's sorted set in Redis, scored by when its process last vouched
-for it (at connect, then at each of its heartbeats). A process that dies stops vouching,
-and its sockets drop out of the count after STALE_BEATS heartbeat intervals.
+a member of its person's set in Redis, named with its process; each process vouches for
+itself with one key that it refreshes once a heartbeat interval (not two commands per
+socket, as before). A process that dies stops refreshing, and after STALE_BEATS
+heartbeat intervals its sockets no longer count: the next socket its people open
+removes them.
 """
 
 import asyncio
 import itertools
 import logging
-import time
+import uuid
 from collections import defaultdict
 
 import redis.asyncio as aioredis
@@ -28,9 +34,12 @@ from signals import services
 log = logging.getLogger(__name__)
 
 LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
-SLICES = 10
+SLICES = 50
 STALE_BEATS = 3
-_slots = itertools.count()
+PROCESS = uuid.uuid4().hex  # names this process's sockets in the shared count
+_counter = itertools.count()
+_slices: list[set] = [set() for _ in range(SLICES)]  # the sockets here, by heartbeat slice
+_tick = 0  # the slice whose turn is next
 _pulses: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
@@ -41,7 +50,11 @@ async def socket_register(consumer) -> bool:
     if len(LOCAL.get(consumer.user.pk, ())) >= cap or not await _shared_admit(consumer, cap):
         return False
     LOCAL[consumer.user.pk].add(consumer)
-    consumer.slot = next(_slots) % SLICES
+    # In the later half of the round (a first heartbeat half to one interval away), one
+    # slice on from the last new socket's, so that a burst of them is spread out.
+    half = SLICES // 2
+    consumer.slice = _slices[(_tick + half + next(_counter) % half) % SLICES]
+    consumer.slice.add(consumer)
     _start(_pulses, _pulse)
     return True
 
@@ -52,6 +65,7 @@ def socket_started(consumer) -> None:
 
 
 async def socket_unregister(consumer) -> None:
+    consumer.slice.discard(consumer)
     sockets = LOCAL.get(consumer.user.pk)
     if sockets is not None:
         sockets.discard(consumer)
@@ -59,7 +73,7 @@ async def socket_unregister(consumer) -> None:
             del LOCAL[consumer.user.pk]
     if settings.REDIS_URL:
         try:
-            await _redis().zrem(_count_key(consumer.user.pk), consumer.socket_id)
+            await _redis().srem(_count_key(consumer.user.pk), _member(consumer))
         except Exception:
             log.warning("socket count unavailable on disconnect")  # the entry goes stale
 
@@ -68,8 +82,16 @@ def _count_key(user_id: int) -> str:
     return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:sockets:{user_id}"
 
 
-def _stale_seconds() -> float:
-    return STALE_BEATS * settings.PORCHLIGHT["HEARTBEAT_SECONDS"]
+def _alive_prefix() -> str:
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:alive:"
+
+
+def _member(consumer) -> str:
+    return f"{PROCESS} {consumer.socket_id}"
+
+
+def _stale_seconds() -> int:
+    return max(1, round(STALE_BEATS * settings.PORCHLIGHT["HEARTBEAT_SECONDS"]))
 
 
 def _redis() -> aioredis.Redis:
@@ -81,46 +103,52 @@ def _redis() -> aioredis.Redis:
     return _clients[loop]
 
 
+# Count the person's sockets whose process is alive (forgetting the others), and add
+# this one unless that makes one too many. In Lua so that two processes admitting the
+# same person at once cannot both squeeze in under the cap. A person's set lives a day
+# after their last new socket: garbage left by dead processes goes in the end.
+ADMIT = """
+redis.call('SET', ARGV[3] .. ARGV[4], 1, 'EX', ARGV[5])
+local alive, count = {}, 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local process = string.match(member, '^(%S+) ') or ''
+  if alive[process] == nil then
+    alive[process] = process ~= '' and redis.call('EXISTS', ARGV[3] .. process) == 1
+  end
+  if alive[process] then count = count + 1 else redis.call('SREM', KEYS[1], member) end
+end
+if count >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], 86400)
+return 1
+"""
+
+
 async def _shared_admit(consumer, cap: int) -> bool:
-    """Add the socket to its person's count in Redis; False (and taken out again) when
-    that makes one too many. Without Redis the cap is this process's alone."""
+    """Add the socket to its person's count in Redis; False when that would make one
+    too many. Without Redis the cap is this process's alone."""
     if not settings.REDIS_URL:
         return True
-    key, now = _count_key(consumer.user.pk), time.time()
     try:
-        async with _redis().pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now - _stale_seconds())
-            _counted(pipe, consumer, now)
-            pipe.zcard(key)
-            count = (await pipe.execute())[-1]
-        if count > cap:
-            await _redis().zrem(key, consumer.socket_id)
-            return False
+        admitted = await _redis().eval(
+            ADMIT, 1, _count_key(consumer.user.pk),
+            _member(consumer), cap, _alive_prefix(), PROCESS, _stale_seconds(),
+        )  # fmt: skip
+        return bool(admitted)
     except Exception:
         # Not worth refusing a person their light over: the per-process cap above holds.
         log.warning("socket count unavailable: capping per process only")
     return True
 
 
-async def _vouch(consumers: list) -> None:
-    """Still here: refresh this process's sockets in their people's counts."""
-    if not settings.REDIS_URL or not consumers:
+async def _vouch() -> None:
+    """Still here: this process's sockets keep counting for their people."""
+    if not settings.REDIS_URL or not LOCAL:
         return
-    now = time.time()
     try:
-        async with _redis().pipeline(transaction=False) as pipe:
-            for consumer in consumers:
-                _counted(pipe, consumer, now)
-            await pipe.execute()
+        await _redis().set(_alive_prefix() + PROCESS, 1, ex=_stale_seconds())
     except Exception:
         log.warning("socket count unavailable: not refreshed")
-
-
-def _counted(pipe, consumer, now: float) -> None:
-    """Queue: this socket is in its person's count as of `now` (a key nobody refreshes expires)."""
-    key = _count_key(consumer.user.pk)
-    pipe.zadd(key, {consumer.socket_id: now})
-    pipe.expire(key, int(_stale_seconds()) + 1)
 
 
 def resync_all() -> None:
@@ -135,28 +163,24 @@ def _start(tasks: dict, make) -> None:
 
 
 async def _pulse() -> None:
-    """Every HEARTBEAT_SECONDS every started socket here gets its heartbeat, in SLICES
-    spread over the interval: all at once, a burst of thousands of sends every 25 s
-    showed as latency spikes in the load benchmark."""
-    tick = 0
+    """Every HEARTBEAT_SECONDS every started socket here gets its heartbeat: one slice
+    at each tick. Once a round, this process vouches for its sockets."""
+    global _tick
     while True:
         await asyncio.sleep(settings.PORCHLIGHT["HEARTBEAT_SECONDS"] / SLICES)
-        await beat_all(slot=tick % SLICES)
-        tick += 1
+        sockets, _tick = _slices[_tick], (_tick + 1) % SLICES
+        if _tick == 1:
+            await _vouch()
+        await beat_all(sockets)
 
 
-async def beat_all(slot: int | None = None) -> None:
-    """Check the started sockets here (those of one slot, or all) in one go (a fixed
-    number of queries), then let each heal from the log and send its heartbeat."""
-    listening = [
-        c
-        for sockets in list(LOCAL.values())
-        for c in list(sockets)
-        if c.started and not c.closed and (slot is None or c.slot == slot)
-    ]
+async def beat_all(sockets: set | None = None) -> None:
+    """Check the started sockets here (those given, or all) in one go (a fixed number
+    of queries), then let each heal from the log and send its heartbeat."""
+    every = sockets if sockets is not None else (c for users in list(LOCAL.values()) for c in users)
+    listening = [c for c in list(every) if c.started and not c.closed]
     if not listening:
         return
-    await _vouch(listening)
     try:
         latest = await database_sync_to_async(services.sockets_check)(
             listeners=[c.listener for c in listening]

@@ -114,20 +114,23 @@ def test_it_caps_open_invites(alice, settings):
 async def test_it_counts_sockets_in_redis_and_forgets_those_of_a_dead_process(couple, alice, settings):
     settings.PORCHLIGHT = {**settings.PORCHLIGHT, "WS_MAX_SOCKETS_PER_USER": 1}
     client = aioredis.Redis.from_url(settings.REDIS_URL)
-    key = sockets._count_key(alice.pk)
+    key, elsewhere = sockets._count_key(alice.pk), sockets._alive_prefix() + "elsewhere"
     try:
-        # A socket on another worker, vouched for just now: this one would be one too many.
-        await client.zadd(key, {"elsewhere": time.time()})
+        # A socket on another worker, alive: this one would be one too many.
+        await client.sadd(key, "elsewhere 1")
+        await client.set(elsewhere, 1, ex=60)
         sock = await open_socket(alice)
         assert (await frame(sock))["code"] == "too_many_sockets"
         await sock.disconnect()
-        # That worker died: nobody vouched for its socket for STALE_BEATS heartbeats.
-        await client.zadd(key, {"elsewhere": time.time() - sockets._stale_seconds() - 1})
+        assert await client.smembers(key) == {b"elsewhere 1"}
+        # That worker died: it stopped vouching for itself, and its key expired.
+        await client.delete(elsewhere)
         sock = await open_socket(alice)
         assert (await frame(sock))["type"] == "snapshot"
-        assert await client.zcard(key) == 1
+        [member] = await client.smembers(key)
+        assert member.startswith(sockets.PROCESS.encode() + b" ")
         await sock.disconnect()
-        assert await client.zcard(key) == 0
+        assert await client.scard(key) == 0
     finally:
-        await client.delete(key)
+        await client.delete(key, elsewhere)
         await client.aclose()
