@@ -17,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.collector import gc_full_every, gc_settle  # noqa: E402
 from config.http import ThreadKeepingASGIHandler  # noqa: E402
 from couples.logs import RedactTickets  # noqa: E402
 from couples.sockets import TicketAuthMiddleware  # noqa: E402
@@ -32,14 +33,18 @@ for name in ("uvicorn.error", "uvicorn.access"):
 
 
 async def lifespan(scope, receive, send):
-    """Channels' router has no lifespan handler. Ours answers it, and in the embedded
-    mode runs the background loops (reminders, nudges, push) in threads of this process,
-    so `make run` alone fires reminders."""
+    """Channels' router has no lifespan handler. Ours answers it, settles the garbage
+    collector (config/collector.py), and in the embedded mode runs the background loops
+    (reminders, nudges, push) in threads of this process, so `make run` alone fires
+    reminders."""
     stop = threading.Event()
-    running = []
+    running, collecting = [], None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if settings.PORCHLIGHT["GC_FULL_SECONDS"]:
+                gc_settle()
+                collecting = asyncio.create_task(gc_full_every(settings.PORCHLIGHT["GC_FULL_SECONDS"]))
             if settings.PORCHLIGHT["SCHEDULER_IN_PROCESS"]:
                 idle = settings.PORCHLIGHT["SCHEDULER_IDLE_SECONDS"]
                 for steps in scheduler_loops().values():
@@ -50,6 +55,8 @@ async def lifespan(scope, receive, send):
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             stop.set()
+            if collecting:
+                collecting.cancel()
             await asyncio.gather(*running)
             await send({"type": "lifespan.shutdown.complete"})
             return

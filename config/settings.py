@@ -266,6 +266,9 @@ PORCHLIGHT = {
     # Threads kept per serving process for REST requests, each with its database
     # connection (config/http.py); more concurrent requests get a passing thread.
     "HTTP_THREADS": envint("PORCHLIGHT_HTTP_THREADS", 4),
+    # A serving process collects its cyclic garbage in full this often, instead of when
+    # Python's allocation counts say (config/collector.py); 0 leaves Python's own.
+    "GC_FULL_SECONDS": envint("PORCHLIGHT_GC_FULL_SECONDS", 3600),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
     # Reminders fired per transaction: a whole minute's worth in a few round trips.
