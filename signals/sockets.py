@@ -7,8 +7,8 @@ doorbell (couples.bell) subscribes again each socket here runs its heartbeat at 
 instead of waiting up to a heartbeat interval.
 
 Heartbeats go out in SLICES small slices spread over HEARTBEAT_SECONDS (every half
-second at the default 25 s): thousands of sends at once, every few seconds, were the
-largest part of the load benchmark's latency tail.
+second at the default 25 s): a tenth of them at once, every few seconds, was a large
+part of the load benchmark's latency tail (docs/benchmarks.md).
 
 The cap on a person's sockets holds across processes when Redis is there: each socket is
 a member of its person's set in Redis, named with its process; each process vouches for
