@@ -1,7 +1,8 @@
 import asyncio
 
 import pytest
-from channels.db import database_sync_to_async
+from channels import consumer as consumer_module
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
@@ -197,6 +198,21 @@ async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
     assert count == 1
     await mine.disconnect()
     await theirs.disconnect()
+
+
+async def test_it_sets_a_light_in_one_trip_to_the_database_thread(couple, alice, bob, monkeypatch):
+    mine = await open_socket(alice)
+    await frame(mine)
+    trips = []
+    handler = DatabaseSyncToAsync.thread_handler
+    monkeypatch.setattr(
+        DatabaseSyncToAsync, "thread_handler", lambda self, *a, **kw: trips.append(1) or handler(self, *a, **kw)
+    )
+    monkeypatch.setattr(consumer_module, "aclose_old_connections", lambda: trips.append(1) or asyncio.sleep(0))
+    await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now"})
+    await frame(mine), await frame(mine)  # the event, the ack
+    assert len(trips) == 1  # the write; no hop before it only to tidy connections
+    await mine.disconnect()
 
 
 async def test_it_rings_the_partners_sockets_in_this_process_without_redis(
