@@ -206,9 +206,13 @@ async def test_it_sets_a_light_in_one_trip_to_the_database_thread(couple, alice,
     trips = []
     handler = DatabaseSyncToAsync.thread_handler
     monkeypatch.setattr(
-        DatabaseSyncToAsync, "thread_handler", lambda self, *a, **kw: trips.append(1) or handler(self, *a, **kw)
+        DatabaseSyncToAsync,
+        "thread_handler",
+        lambda self, *a, **kw: trips.append(1) or handler(self, *a, **kw),
     )
-    monkeypatch.setattr(consumer_module, "aclose_old_connections", lambda: trips.append(1) or asyncio.sleep(0))
+    monkeypatch.setattr(
+        consumer_module, "aclose_old_connections", lambda: trips.append(1) or asyncio.sleep(0)
+    )
     await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now"})
     await frame(mine), await frame(mine)  # the event, the ack
     assert len(trips) == 1  # the write; no hop before it only to tidy connections
