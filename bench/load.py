@@ -6,7 +6,7 @@ the same server, and a redis-py PUBLISH->SUBSCRIBE round trip); the peer (the Ch
 tutorial's consumer: stock RedisChannelLayer, group_send, a DB write per message); and,
 for the choice of server, Porchlight under daphne and with per-message deflate on.
 Drives them with an asyncio + `websockets` client: couples with 2-3 devices each.
-Bounded: every phase has a fixed length; the whole run takes about ten minutes.
+Bounded: every phase has a fixed length; the whole run takes about fifteen minutes.
 """
 
 import asyncio
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(n) for n in os.environ.get("BENCH_SOCKETS", "1000,5000").split(",")]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
-RATES = [int(r) for r in os.environ.get("BENCH_RATES", "10,100,300,1000").split(",")]
+RATES = [int(r) for r in os.environ.get("BENCH_RATES", "10,100,300,500,800,1000").split(",")]
 SUSTAIN = (
     int(os.environ.get("BENCH_SUSTAIN_RATE", "300")),
     float(os.environ.get("BENCH_SUSTAIN_SECONDS", "60")),
@@ -48,6 +48,7 @@ import django  # noqa: E402
 django.setup()
 
 import aiohttp  # noqa: E402
+import psycopg  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -321,6 +322,18 @@ async def open_all(phones, limit=64):
     await asyncio.gather(*(one(p) for p in phones))
 
 
+def analyze_if_autovacuum_is_off() -> None:
+    """A production PostgreSQL analyzes a table as it grows (autovacuum), and the plans of
+    signal_set's prepared statements follow the new statistics. A machine's may run with
+    autovacuum off: then the statistics of the empty tables that prepare() left keep
+    those plans scanning tables that grow through the run (measured: PostgreSQL's CPU per
+    change tripled within a minute, docs/benchmarks.md). There the bench analyzes before
+    each phase, as autovacuum would have; outside the phase, so it is not measured."""
+    with psycopg.connect(DATABASE_URL, autocommit=True) as db:
+        if db.execute("SHOW autovacuum").fetchone()[0] == "off":
+            db.execute("ANALYZE")
+
+
 async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     """Open loop: sends at their scheduled times whatever the answers; latency is taken
     from the scheduled time, so a server that falls behind is charged for it. Senders
@@ -329,6 +342,7 @@ async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     "lost" is what had not arrived 2 s after the last send; the phase then waits (up to
     DRAIN_SECONDS) for those to arrive, so that a backlog never spills into the next
     phase, and "never" counts what did not arrive even then."""
+    await asyncio.to_thread(analyze_if_autovacuum_is_off)
     sent = []
     active = [i for i in range(len(senders)) if i not in skip]
     start = time.perf_counter() + 0.2
