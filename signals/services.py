@@ -73,16 +73,22 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
         }
         seq += 1
         # Trip two: every write.
-        with _pipeline():
+        if connection.vendor == "postgresql":
+            params = {"couple": couple_id, "user": user.pk, "state": state, "note": note, "at": at}
+            params.update(seq=seq, data=_json(data), op_id=op_id)
+            # Errors as Django's: IntegrityError -> 409, OperationalError -> 503.
+            with connection.wrap_database_errors:
+                cursor.execute(WRITES_AFTER_INSERT if previous is None else WRITES_AFTER_UPDATE, params)
+        else:
             if previous is None:
-                lock.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
+                cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
             else:
-                lock.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
-            lock.execute(SPAN_CLOSE, [at, couple_id, user.pk])
-            lock.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
-            lock.execute(COUPLE_SEQ, [seq, couple_id])
+                cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
+            cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
+            cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
+            cursor.execute(COUPLE_SEQ, [seq, couple_id])
             cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
-            event_id = cursor.fetchone()[0]
+        event_id = cursor.fetchone()[0]
         event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
         event.data, event.op_id = data, op_id
         events_publish_on_commit(event)
@@ -106,6 +112,7 @@ SIGNAL_READ = """
             JOIN couples_membership m ON m.couple_id = c.id
             WHERE s.user_id = %s AND m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL),
            (SELECT id FROM couples_event WHERE actor_id = %s AND op_id = %s)"""
+# The five writes, one statement each (SQLite; PostgreSQL runs them as one, WRITES below).
 SIGNAL_INSERT = (
     "INSERT INTO signals_signal (couple_id, user_id, state, note, set_at) VALUES (%s, %s, %s, %s, %s)"
 )
@@ -120,6 +127,26 @@ COUPLE_SEQ = "UPDATE couples_couple SET seq = %s WHERE id = %s"
 EVENT_INSERT = """
     INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
     VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"""
+# PostgreSQL: the same five writes as one statement (a data-modifying WITH), which cost
+# about a quarter less Python per tap than five pipelined ones (docs/benchmarks.md). Its
+# parts all read the snapshot taken before it: the span it closes is never the one it opens.
+WRITES = """
+    WITH light AS ({light}),
+         closed AS (UPDATE signals_signalspan SET ended_at = %(at)s
+                    WHERE couple_id = %(couple)s AND user_id = %(user)s AND ended_at IS NULL),
+         opened AS (INSERT INTO signals_signalspan (couple_id, user_id, state, started_at)
+                    VALUES (%(couple)s, %(user)s, %(state)s, %(at)s)),
+         counted AS (UPDATE couples_couple SET seq = %(seq)s WHERE id = %(couple)s)
+    INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
+    VALUES (%(couple)s, %(seq)s, 'signal.changed', %(user)s, %(at)s, %(data)s, %(op_id)s) RETURNING id"""
+WRITES_AFTER_INSERT = WRITES.format(
+    light="INSERT INTO signals_signal (couple_id, user_id, state, note, set_at)"
+    " VALUES (%(couple)s, %(user)s, %(state)s, %(note)s, %(at)s)"
+)
+WRITES_AFTER_UPDATE = WRITES.format(
+    light="UPDATE signals_signal SET state = %(state)s, note = %(note)s, set_at = %(at)s"
+    " WHERE couple_id = %(couple)s AND user_id = %(user)s"
+)
 
 
 def _cursor():
