@@ -118,3 +118,11 @@ def test_it_leaves_the_planner_alone_when_the_url_has_options():
 def _dsn() -> str:
     s = connection.settings_dict
     return f"host={s['HOST']} port={s['PORT'] or 5432} user={s['USER']} dbname={s['NAME']}"
+
+
+def test_it_warns_when_postgresql_runs_without_autovacuum():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+    warned = [issue for issue in connection.validation.check() if issue.id == "porchlight.W001"]
+    assert bool(warned) == (autovacuum == "off")

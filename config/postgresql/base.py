@@ -12,14 +12,38 @@ it does after any error.
 
 import time
 
+from django.core import checks
+from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.backends.postgresql import base
 
 HEALTH_CHECK_SECONDS = 1.0
 RANDOM_PAGE_COST = 1.1
 
 
+class DatabaseValidation(BaseDatabaseValidation):
+    def check(self, **kwargs):
+        """`manage.py check --database default`: warn when autovacuum is off. A prepared
+        statement keeps the plan it made until its table is analyzed again; with autovacuum
+        off, plans made on small tables went on scanning them as they grew
+        (docs/benchmarks.md, "Plans made on empty tables")."""
+        issues = super().check(**kwargs)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            if cursor.fetchone()[0] != "on":
+                issues.append(
+                    checks.Warning(
+                        "PostgreSQL runs with autovacuum off.",
+                        hint="Turn it on (docs/deploy.md): signal_set's prepared plans follow "
+                        "the statistics that autovacuum's ANALYZE keeps up to date.",
+                        id="porchlight.W001",
+                    )
+                )
+        return issues
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     checked_at = float("-inf")
+    validation_class = DatabaseValidation
 
     def get_connection_params(self):
         params = super().get_connection_params()
