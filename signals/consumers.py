@@ -27,7 +27,7 @@ from couples.services import (
     auth_key_for_session,
     user_group,
 )
-from signals import services, sockets
+from signals import inloop, services, sockets
 from signals.words import WORDS
 
 CLOSE_TOO_MANY = 4429
@@ -231,9 +231,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
         try:
-            event, _ = await database_sync_to_async(services.signal_set)(
-                user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
-            )
+            event = await self.light_write(message.get("state"), message.get("note", ""), op_id)
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -246,6 +244,19 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             # The author's own socket need not wait for the doorbell.
             await self.deliver(event.as_frame())
         await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
+
+    async def light_write(self, state, note, op_id):
+        """Green and yellow from the event loop on PostgreSQL (signals.inloop); a red, a
+        retry and SQLite in the database thread."""
+        if inloop.signal_set_in_loop_possible(state):
+            try:
+                return await inloop.signal_set_in_loop(user=self.user, state=state, note=note, op_id=op_id)
+            except inloop.InThread:
+                pass
+        event, _ = await database_sync_to_async(services.signal_set)(
+            user=self.user, state=state, note=note, op_id=op_id
+        )
+        return event
 
     # Messages from the doorbell
 

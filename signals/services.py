@@ -62,23 +62,13 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
             return op_event_check(Event.objects.get(pk=earlier), "signal.changed"), False
         now = timezone.now()
         at = connection.ops.adapt_datetimefield_value(now)
-        data = {
-            "user": user.pk,
-            "state": state,
-            "note": note,
-            "set_at": now.isoformat(),
-            "previous": previous,
-            # "Red came on" (not a red note edited): what gentle flags count.
-            "red_on": state == State.RED and previous != State.RED,
-        }
+        data = light_data(user=user, state=state, note=note, previous=previous, now=now)
         seq += 1
         # Trip two: every write.
         if connection.vendor == "postgresql":
-            params = {"couple": couple_id, "user": user.pk, "state": state, "note": note, "at": at}
-            params.update(seq=seq, data=_json(data), op_id=op_id)
             # Errors as Django's: IntegrityError -> 409, OperationalError -> 503.
             with connection.wrap_database_errors:
-                cursor.execute(WRITES_AFTER_INSERT if previous is None else WRITES_AFTER_UPDATE, params)
+                cursor.execute(*light_writes(couple_id, user, seq, data, op_id, at=at))
         else:
             if previous is None:
                 cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
@@ -88,14 +78,37 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
             cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
             cursor.execute(COUPLE_SEQ, [seq, couple_id])
             cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
-        event_id = cursor.fetchone()[0]
-        event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
-        event.data, event.op_id = data, op_id
+        event = light_event(cursor.fetchone()[0], couple_id, user, seq, data, op_id, now=now)
         events_publish_on_commit(event)
         if data["red_on"]:
             # In the same transaction, after the red itself: a flag never delays or hides red.
             flag_maybe_raise(couple=Couple.objects.get(pk=couple_id), user=user, now=now)
     return event, True
+
+
+def light_data(*, user: User, state: str, note: str, previous: str | None, now) -> dict:
+    return {
+        "user": user.pk,
+        "state": state,
+        "note": note,
+        "set_at": now.isoformat(),
+        "previous": previous,
+        # "Red came on" (not a red note edited): what gentle flags count.
+        "red_on": state == State.RED and previous != State.RED,
+    }
+
+
+def light_writes(couple_id: int, user: User, seq: int, data: dict, op_id, *, at) -> tuple[str, dict]:
+    """PostgreSQL: the statement and parameters of a tap's writes (WRITES below)."""
+    params = {"couple": couple_id, "user": user.pk, "state": data["state"], "note": data["note"], "at": at}
+    params.update(seq=seq, data=_json(data), op_id=op_id)
+    return (WRITES_AFTER_INSERT if data["previous"] is None else WRITES_AFTER_UPDATE), params
+
+
+def light_event(event_id: int, couple_id: int, user: User, seq: int, data: dict, op_id, *, now) -> Event:
+    event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
+    event.data, event.op_id = data, op_id
+    return event
 
 
 # signal_set's statements, by hand: every tap of a light runs them, and through the ORM

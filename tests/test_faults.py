@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
+from websockets.asyncio.client import connect
 
 from tests.servers import (
     ROOT,
@@ -110,7 +112,9 @@ def register(worker, username):
         return json.loads(r.read())["token"]
 
 
-def test_it_answers_503_during_a_postgresql_restart_and_loses_nothing():
+@contextmanager
+def a_couple_on_a_private_postgresql():
+    """A worker on a throwaway PostgreSQL cluster (safe to stop), and a paired couple's tokens."""
     cluster = PostgresCluster()
     cluster.start()
     env = {**os.environ, "DATABASE_URL": cluster.url}
@@ -121,6 +125,14 @@ def test_it_answers_503_during_a_postgresql_restart_and_loses_nothing():
         alice, bob = register(worker, "alice"), register(worker, "bob")
         status, invite = api(worker, "/api/couple/invite/", alice)
         assert api(worker, "/api/couple/join/", bob, {"code": invite["code"]})[0] == 201
+        yield cluster, worker, alice, bob
+    finally:
+        worker.stop()
+        cluster.destroy()
+
+
+def test_it_answers_503_during_a_postgresql_restart_and_loses_nothing():
+    with a_couple_on_a_private_postgresql() as (cluster, worker, alice, bob):
 
         async def scenario():
             listener = Listener(worker, bob)
@@ -152,6 +164,45 @@ def test_it_answers_503_during_a_postgresql_restart_and_loses_nothing():
             "each 201 is one event, no gap: a 503 wrote nothing"
         )
         assert [e["seq"] for e in listener.events] == written
-    finally:
-        worker.stop()
-        cluster.destroy()
+
+
+def test_it_answers_unavailable_over_the_socket_during_a_postgresql_restart_and_loses_nothing():
+    """Green and yellow taps over the socket are written from the event loop on a
+    connection of its own (signals.inloop): it must fail clearly and come back too."""
+    with a_couple_on_a_private_postgresql() as (cluster, worker, alice, bob):
+        ticket = api(worker, "/api/ws-ticket/", alice)[1]["ticket"]
+
+        async def answer(ws, frame) -> dict:
+            await ws.send(json.dumps(frame))
+            while True:
+                got = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if got["type"] in ("ack", "error"):
+                    return got
+
+        async def scenario():
+            listener = Listener(worker, bob)
+            task = await listen(listener)
+            answers = []
+            origin = f"http://127.0.0.1:{worker.port}"
+            async with connect(f"ws://127.0.0.1:{worker.port}/ws/?ticket={ticket}", origin=origin) as ws:
+                for i in range(30):
+                    if i == 10:
+                        cluster.stop()
+                    if i == 18:
+                        cluster.start()
+                    state = "yellow" if i % 2 else "green"
+                    answers.append(await answer(ws, {"type": "signal.set", "state": state, "op_id": f"w{i}"}))
+                    await asyncio.sleep(0.1)
+            written = [a["seq"] for a in answers if a["type"] == "ack"]
+            await listener.wait_for_seq(written[-1], timeout=20)
+            await asyncio.sleep(0.3)
+            await stop(listener, task)
+            return answers, written, listener
+
+        answers, written, listener = asyncio.run(scenario())
+        kinds = [a["type"] if a["type"] == "ack" else a["code"] for a in answers]
+        assert set(kinds) <= {"ack", "unavailable"}, kinds
+        assert kinds.count("unavailable") >= 3, "the outage was seen"
+        assert kinds[-5:] == ["ack"] * 5, f"the socket's writes came back: {kinds}"
+        assert written == list(range(2, 2 + len(written))), "each ack is one event, no gap"
+        assert [e["seq"] for e in listener.events] == written

@@ -5,7 +5,7 @@ from channels import consumer as consumer_module
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.signals import user_logged_out
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory
 
 from config.asgi import application
@@ -14,6 +14,7 @@ from couples import services as couples_services
 from couples.models import Event
 from rhythms.services import preview_post, reunion
 from signals import services
+from signals.models import SignalSpan
 from tests.conftest import make_user, pair
 from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
@@ -200,9 +201,7 @@ async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
     await theirs.disconnect()
 
 
-async def test_it_sets_a_light_in_one_trip_to_the_database_thread(couple, alice, bob, monkeypatch):
-    mine = await open_socket(alice)
-    await frame(mine)
+def _count_trips_to_the_database_thread(monkeypatch) -> list:
     trips = []
     handler = DatabaseSyncToAsync.thread_handler
     monkeypatch.setattr(
@@ -213,10 +212,68 @@ async def test_it_sets_a_light_in_one_trip_to_the_database_thread(couple, alice,
     monkeypatch.setattr(
         consumer_module, "aclose_old_connections", lambda: trips.append(1) or asyncio.sleep(0)
     )
-    await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now"})
-    await frame(mine), await frame(mine)  # the event, the ack
-    assert len(trips) == 1  # the write; no hop before it only to tidy connections
+    return trips
+
+
+@pytest.mark.parametrize("state", ["red", "green"])
+async def test_it_sets_a_light_with_at_most_one_trip_to_the_database_thread(
+    couple, alice, bob, monkeypatch, state
+):
+    mine, theirs = await open_socket(alice), await open_socket(bob)
+    await frame(mine), await frame(theirs)
+    await set_light(user=alice, state="yellow")  # a light before: this tap is a change
+    await frame(mine), await frame(theirs)
+    trips = _count_trips_to_the_database_thread(monkeypatch)
+    await mine.send_json_to({"type": "signal.set", "state": state, "note": "now"})
+    event, ack = await frame(mine), await frame(mine)
+    assert (event["data"]["state"], ack["seq"]) == (state, event["seq"])
+    assert await frame(theirs) == event
+    # No hop only to tidy connections; green and yellow on PostgreSQL are written from
+    # the event loop (signals.inloop), a red in the thread (it may raise a flag).
+    in_loop = state == "green" and connection.vendor == "postgresql"
+    assert len(trips) == (0 if in_loop else 1)
     await mine.disconnect()
+    await theirs.disconnect()
+
+
+async def test_it_applies_a_retried_tap_once_from_either_path(couple, alice, bob):
+    mine = await open_socket(alice)
+    await frame(mine)
+    for _ in range(2):
+        await mine.send_json_to({"type": "signal.set", "state": "green", "note": "hi", "op_id": "g1"})
+        answers = await frames_until(mine, lambda f: f["type"] == "ack")
+    assert answers == [{"type": "ack", "seq": 2, "op_id": "g1"}]  # the retry: its ack alone
+    count = await database_sync_to_async(Event.objects.filter(kind="signal.changed").count)()
+    assert count == 1
+    await mine.disconnect()
+
+
+async def test_it_keeps_seq_and_spans_whole_when_both_paths_write_at_once(couple, alice, bob):
+    """A red goes through the database thread, green and yellow from the event loop on
+    their own connection: the couple's lock orders them all the same."""
+    mine, theirs = await open_socket(alice), await open_socket(bob)
+    await frame(mine), await frame(theirs)
+    for n in range(12):
+        await mine.send_json_to({"type": "signal.set", "state": ("red", "green")[n % 2]})
+        await theirs.send_json_to({"type": "signal.set", "state": ("green", "yellow")[n % 2]})
+    acks = []
+    for sock in (mine, theirs):
+        while len([a for a in acks if a[0] is sock]) < 12:
+            got = await frame(sock)
+            if got["type"] == "ack":
+                acks.append((sock, got["seq"]))
+    assert len({seq for _, seq in acks}) == 24  # each tap one event of its own
+
+    def spans_open() -> list:
+        return list(SignalSpan.objects.filter(ended_at__isnull=True).values_list("user_id", flat=True))
+
+    assert sorted(await database_sync_to_async(spans_open)()) == sorted([alice.pk, bob.pk])
+    seqs = await database_sync_to_async(
+        lambda: list(Event.objects.order_by("seq").values_list("seq", flat=True))
+    )()
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap (a red may have raised a flag)
+    await mine.disconnect()
+    await theirs.disconnect()
 
 
 async def test_it_rings_the_partners_sockets_in_this_process_without_redis(

@@ -1,0 +1,102 @@
+"""A tap of green or yellow written from the event loop, on an async psycopg connection.
+
+Each worker ran every tap in its one database thread, and the two threads passed the GIL
+back and forth at every round trip (about 45 futex calls per change); written from the
+loop, a tap needs no hop into that thread and back (docs/benchmarks.md). The statements
+and their semantics are signal_set's (signals.services); PostgreSQL only. What needs the
+ORM in the same transaction stays in the thread: a red (it may raise a gentle flag) and
+a retried op_id. Each loop has one connection, and one tap at a time on it, as the
+database thread had.
+"""
+
+import asyncio
+
+import psycopg
+from django.db import connection
+from django.utils import timezone
+
+from couples.bell import bell_ring_in_loop
+from couples.services import NotPaired, event_messages, op_id_clean
+from signals import services
+from signals.models import State
+
+
+class InThread(Exception):
+    """This tap takes the database thread's path (services.signal_set)."""
+
+
+_connections: dict[asyncio.AbstractEventLoop, tuple[asyncio.Lock, list]] = {}
+
+
+def signal_set_in_loop_possible(state) -> bool:
+    return connection.vendor == "postgresql" and state in (State.GREEN, State.YELLOW)
+
+
+async def signal_set_in_loop(*, user, state: str, note: str, op_id: str | None):
+    """signal_set for a green or yellow light, from a coroutine. Raises InThread when the
+    database thread must do it (a retried op_id); validation and NotPaired as signal_set."""
+    note = services.signal_validate(state=state, note=note)
+    op_id_clean(op_id)
+    # Shielded: a socket that closes meanwhile must not cut a transaction in half.
+    write = asyncio.ensure_future(_write(user, state, note, op_id))
+    return await asyncio.shield(write)
+
+
+async def _write(user, state: str, note: str, op_id: str | None):
+    lock, holder = _connection_slot()
+    async with lock:
+        try:
+            with connection.wrap_database_errors:  # psycopg's errors as Django's
+                if holder[0] is None or holder[0].broken or holder[0].closed:
+                    holder[0] = await _connect()
+                event = await _transaction(holder[0], user, state, note, op_id)
+        except InThread:
+            raise
+        except Exception:
+            if holder[0] is not None and (holder[0].broken or holder[0].closed):
+                holder[0] = None
+            raise
+    bell_ring_in_loop(*event_messages(event))
+    return event
+
+
+async def _transaction(conn: psycopg.AsyncConnection, user, state, note, op_id):
+    async with conn.transaction():
+        # Trip one: lock, then read (its own statement: see signal_set).
+        async with conn.pipeline():
+            locking = await conn.execute(services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True)
+            reading = await conn.execute(
+                services.SIGNAL_READ, [user.pk, user.pk, user.pk, op_id], prepare=True
+            )
+            locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()
+        if locked is None:
+            raise NotPaired()
+        if earlier is not None:
+            raise InThread()  # a retry: only read so far, rolled back
+        couple_id, seq = locked
+        now = timezone.now()
+        data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)
+        seq += 1
+        # Trip two: every write, in one statement.
+        written = await conn.execute(
+            *services.light_writes(couple_id, user, seq, data, op_id, at=now), prepare=True
+        )
+        event_id = (await written.fetchone())[0]
+    return services.light_event(event_id, couple_id, user, seq, data, op_id, now=now)
+
+
+def _connection_slot() -> tuple[asyncio.Lock, list]:
+    loop = asyncio.get_running_loop()
+    if loop not in _connections:
+        for closed in [other for other in _connections if other.is_closed()]:
+            del _connections[closed]
+        _connections[loop] = (asyncio.Lock(), [None])
+    return _connections[loop]
+
+
+async def _connect() -> psycopg.AsyncConnection:
+    """Django's connection parameters (its adapters, random_page_cost, the test database's
+    name under tests), without its sync cursor class."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    return await psycopg.AsyncConnection.connect(**params)
