@@ -39,49 +39,84 @@ async def signal_set_in_loop(*, user, state: str, note: str, op_id: str | None):
     op_id_clean(op_id)
     # Shielded: a socket that closes meanwhile must not cut a transaction in half.
     write = asyncio.ensure_future(_write(user, state, note, op_id))
+    write.add_done_callback(_observed)
     return await asyncio.shield(write)
+
+
+def _observed(write: asyncio.Future) -> None:
+    # When the socket went away meanwhile nobody awaits the write: its outcome ends here.
+    if not write.cancelled():
+        write.exception()
 
 
 async def _write(user, state: str, note: str, op_id: str | None):
     lock, holder = _connection_slot()
     async with lock:
-        try:
-            with connection.wrap_database_errors:  # psycopg's errors as Django's
-                if holder[0] is None or holder[0].broken or holder[0].closed:
-                    holder[0] = await _connect()
-                event = await _transaction(holder[0], user, state, note, op_id)
-        except InThread:
-            raise
-        except Exception:
-            if holder[0] is not None and (holder[0].broken or holder[0].closed):
+        with connection.wrap_database_errors:  # psycopg's errors as Django's
+            try:
+                try:
+                    event = await _transaction(await _connected(holder), user, state, note, op_id)
+                except _Stale:
+                    # The connection had died while idle (PostgreSQL restarted, say): nothing
+                    # was read or written, so once more on a new one, as Django's health check would.
+                    holder[0] = None
+                    event = await _transaction(await _connected(holder), user, state, note, op_id)
+            except _Stale as stale:
                 holder[0] = None
-            raise
+                raise stale.__cause__ from None
+            except psycopg.Error:
+                if holder[0] is not None and (holder[0].broken or holder[0].closed):
+                    holder[0] = None
+                raise
     bell_ring_in_loop(*event_messages(event))
     return event
 
 
+async def _connected(holder: list) -> psycopg.AsyncConnection:
+    if holder[0] is None or holder[0].broken or holder[0].closed:
+        holder[0] = await _connect()
+    return holder[0]
+
+
+class _Stale(Exception):
+    pass
+
+
 async def _transaction(conn: psycopg.AsyncConnection, user, state, note, op_id):
-    async with conn.transaction():
-        # Trip one: lock, then read (its own statement: see signal_set).
-        async with conn.pipeline():
-            locking = await conn.execute(services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True)
-            reading = await conn.execute(
-                services.SIGNAL_READ, [user.pk, user.pk, user.pk, op_id], prepare=True
-            )
-            locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()
-        if locked is None:
-            raise NotPaired()
-        if earlier is not None:
-            raise InThread()  # a retry: only read so far, rolled back
-        couple_id, seq = locked
-        now = timezone.now()
-        data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)
-        seq += 1
-        # Trip two: every write, in one statement.
-        written = await conn.execute(
-            *services.light_writes(couple_id, user, seq, data, op_id, at=now), prepare=True
-        )
-        event_id = (await written.fetchone())[0]
+    read = False
+    try:
+        async with conn.transaction():
+            # Trip one: lock, then read (its own statement: see signal_set).
+            async with conn.pipeline():
+                locking = await conn.execute(
+                    services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True
+                )
+                reading = await conn.execute(
+                    services.SIGNAL_READ, [user.pk, user.pk, user.pk, op_id], prepare=True
+                )
+                locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()
+            read = True
+            return await _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier)
+    except psycopg.OperationalError as e:
+        if not read:
+            raise _Stale() from e
+        raise
+
+
+async def _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier):
+    if locked is None:
+        raise NotPaired()
+    if earlier is not None:
+        raise InThread()  # a retry: only read so far, rolled back
+    couple_id, seq = locked
+    now = timezone.now()
+    data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)
+    seq += 1
+    # Trip two: every write, in one statement.
+    written = await conn.execute(
+        *services.light_writes(couple_id, user, seq, data, op_id, at=now), prepare=True
+    )
+    event_id = (await written.fetchone())[0]
     return services.light_event(event_id, couple_id, user, seq, data, op_id, now=now)
 
 
