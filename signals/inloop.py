@@ -14,6 +14,7 @@ import asyncio
 import psycopg
 from django.db import connection
 from django.utils import timezone
+from psycopg.pq import TransactionStatus
 
 from couples.bell import bell_ring_in_loop
 from couples.services import NotPaired, event_messages, op_id_clean
@@ -83,27 +84,44 @@ class _Stale(Exception):
 
 
 async def _transaction(conn: psycopg.AsyncConnection, user, state, note, op_id):
+    """Two round trips, as in signal_set but with BEGIN and COMMIT riding along: BEGIN,
+    the lock and the read in one; the writes and COMMIT in the other. (psycopg's own
+    transaction() would send BEGIN and COMMIT each on a trip of its own.)"""
     read = False
     try:
-        async with conn.transaction():
-            # Trip one: lock, then read (its own statement: see signal_set).
-            async with conn.pipeline():
-                locking = await conn.execute(
-                    services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True
-                )
-                reading = await conn.execute(
-                    services.SIGNAL_READ, [user.pk, user.pk, user.pk, op_id], prepare=True
-                )
-                locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()
+        async with conn.pipeline():
+            await conn.execute(b"BEGIN")
+            # Lock, then read (its own statement: see signal_set).
+            locking = await conn.execute(services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True)
+            reading = await conn.execute(
+                services.SIGNAL_READ, [user.pk, user.pk, user.pk, op_id], prepare=True
+            )
+            locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()  # trip one
             read = True
-            return await _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier)
+            written = await _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier)
+            await conn.execute(b"COMMIT")
+        # Trip two, as the pipeline ends.
+        return await written()
     except psycopg.OperationalError as e:
         if not read:
             raise _Stale() from e
         raise
+    finally:
+        await _ended(conn)
+
+
+async def _ended(conn: psycopg.AsyncConnection) -> None:
+    """A tap that stopped half-way (NotPaired, a retry, an error) leaves its transaction
+    open or failed: roll it back, or give up the connection, so the next tap starts clean."""
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        try:
+            await conn.execute(b"ROLLBACK")
+        except psycopg.Error:
+            await conn.close()
 
 
 async def _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier):
+    """Queue every write, in one statement; returns what makes the event once it ran."""
     if locked is None:
         raise NotPaired()
     if earlier is not None:
@@ -112,12 +130,15 @@ async def _transaction_writes(conn, user, state, note, op_id, locked, previous, 
     now = timezone.now()
     data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)
     seq += 1
-    # Trip two: every write, in one statement.
-    written = await conn.execute(
+    writes = await conn.execute(
         *services.light_writes(couple_id, user, seq, data, op_id, at=now), prepare=True
     )
-    event_id = (await written.fetchone())[0]
-    return services.light_event(event_id, couple_id, user, seq, data, op_id, now=now)
+
+    async def written():
+        event_id = (await writes.fetchone())[0]
+        return services.light_event(event_id, couple_id, user, seq, data, op_id, now=now)
+
+    return written
 
 
 def _connection_slot() -> tuple[asyncio.Lock, list]:
@@ -134,4 +155,5 @@ async def _connect() -> psycopg.AsyncConnection:
     name under tests), without its sync cursor class."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
-    return await psycopg.AsyncConnection.connect(**params)
+    # BEGIN and COMMIT are sent by _transaction itself, inside its pipelines.
+    return await psycopg.AsyncConnection.connect(**params, autocommit=True)

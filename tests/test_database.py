@@ -5,10 +5,14 @@ import re
 
 import psycopg
 import pytest
+from channels.db import database_sync_to_async
 from django.db import OperationalError, close_old_connections, connection
+from psycopg.pq import TransactionStatus
 
 from config.postgresql import base
-from couples.models import User
+from couples.models import Event, User
+from couples.services import NotPaired
+from signals import inloop
 from signals.services import SIGNAL_READ, WRITES_AFTER_UPDATE, signal_set
 from tests.conftest import make_user, pair
 
@@ -126,3 +130,38 @@ def test_it_warns_when_postgresql_runs_without_autovacuum():
         autovacuum = cursor.fetchone()[0]
     warned = [issue for issue in connection.validation.check() if issue.id == "porchlight.W001"]
     assert bool(warned) == (autovacuum == "off")
+
+
+async def test_it_leaves_the_loop_connection_clean_after_a_tap_that_stops_half_way():
+    """A tap from the event loop sends BEGIN with its lock and read, and COMMIT with its
+    writes (signals.inloop): one that stops after the read, an outsider's or a retry,
+    must roll back, so that the next tap is a transaction of its own."""
+
+    def people():
+        alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+        pair(alice, bob)
+        return alice, carol
+
+    alice, carol = await database_sync_to_async(people)()
+
+    def loop_transaction():
+        return inloop._connection_slot()[1][0].info.transaction_status
+
+    try:
+        with pytest.raises(NotPaired):
+            await inloop.signal_set_in_loop(user=carol, state="green", note="", op_id=None)
+        assert loop_transaction() == TransactionStatus.IDLE
+        first = await inloop.signal_set_in_loop(user=alice, state="green", note="", op_id="o1")
+        with pytest.raises(inloop.InThread):  # a retry: it had locked the couple, and let go
+            await inloop.signal_set_in_loop(user=alice, state="green", note="", op_id="o1")
+        assert loop_transaction() == TransactionStatus.IDLE
+        second = await inloop.signal_set_in_loop(user=alice, state="yellow", note="", op_id="o2")
+        assert loop_transaction() == TransactionStatus.IDLE
+    finally:  # a transaction left open would hold up the test database's teardown
+        await inloop._connection_slot()[1][0].close()
+
+    def changes():
+        return list(Event.objects.filter(kind="signal.changed").order_by("seq").values_list("seq", "op_id"))
+
+    assert await database_sync_to_async(changes)() == [(first.seq, "o1"), (second.seq, "o2")]
+    assert second.seq == first.seq + 1
