@@ -14,7 +14,6 @@ import asyncio
 import psycopg
 from django.db import connection
 from django.utils import timezone
-from psycopg.pq import TransactionStatus
 
 from couples.bell import bell_ring_in_loop
 from couples.services import NotPaired, event_messages, op_id_clean
@@ -84,13 +83,15 @@ class _Stale(Exception):
 
 
 async def _transaction(conn: psycopg.AsyncConnection, user, state, note, op_id):
-    """Two round trips, as in signal_set but with BEGIN and COMMIT riding along: BEGIN,
-    the lock and the read in one; the writes and COMMIT in the other. (psycopg's own
-    transaction() would send BEGIN and COMMIT each on a trip of its own.)"""
+    """Two round trips and one transaction with neither BEGIN nor COMMIT: in pipeline
+    mode what runs between two Syncs is one implicit transaction, and the pipeline sends
+    its one Sync as it ends. Trip one: the lock, then the read (fetched with a flush, no
+    Sync); trip two: the writes and the Sync, which commits them, or rolls all back on
+    an error. A tap that stops after the read (an outsider's, a retry) commits having
+    only read, letting go of the lock. psycopg's transaction() would take four trips."""
     read = False
     try:
         async with conn.pipeline():
-            await conn.execute(b"BEGIN")
             # Lock, then read (its own statement: see signal_set).
             locking = await conn.execute(services.COUPLE_LOCK + " FOR UPDATE OF c", [user.pk], prepare=True)
             reading = await conn.execute(
@@ -99,25 +100,12 @@ async def _transaction(conn: psycopg.AsyncConnection, user, state, note, op_id):
             locked, (previous, earlier) = await locking.fetchone(), await reading.fetchone()  # trip one
             read = True
             written = await _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier)
-            await conn.execute(b"COMMIT")
         # Trip two, as the pipeline ends.
         return await written()
     except psycopg.OperationalError as e:
         if not read:
             raise _Stale() from e
         raise
-    finally:
-        await _ended(conn)
-
-
-async def _ended(conn: psycopg.AsyncConnection) -> None:
-    """A tap that stopped half-way (NotPaired, a retry, an error) leaves its transaction
-    open or failed: roll it back, or give up the connection, so the next tap starts clean."""
-    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-        try:
-            await conn.execute(b"ROLLBACK")
-        except psycopg.Error:
-            await conn.close()
 
 
 async def _transaction_writes(conn, user, state, note, op_id, locked, previous, earlier):
@@ -155,5 +143,5 @@ async def _connect() -> psycopg.AsyncConnection:
     name under tests), without its sync cursor class."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
-    # BEGIN and COMMIT are sent by _transaction itself, inside its pipelines.
+    # Autocommit: a tap's transaction is its pipeline's, ended by the Sync (_transaction).
     return await psycopg.AsyncConnection.connect(**params, autocommit=True)
