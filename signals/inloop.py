@@ -114,12 +114,12 @@ async def _transaction_writes(conn, user, state, note, op_id, locked, previous, 
         raise NotPaired()
     if earlier is not None:
         raise InThread()  # a retry: only read so far, rolled back
-    couple_id, seq = locked
+    couple_id, seq, push_seq = locked
     now = timezone.now()
     data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)
-    seq += 1
+    seq, push_seq = seq + 1, services.push_seq_after(seq, push_seq, data)
     writes = await conn.execute(
-        *services.light_writes(couple_id, user, seq, data, op_id, at=now), prepare=True
+        *services.light_writes(couple_id, user, seq, push_seq, data, op_id, at=now), prepare=True
     )
 
     async def written():

@@ -29,8 +29,8 @@ from pywebpush import WebPushException, webpush
 
 from couples.models import Couple, Event, PushDevice, User
 from couples.services import ServiceError, couple_lock
-from signals.models import PushJob, State
-from signals.services import notification_wanted
+from signals.models import PushJob
+from signals.services import light_pushes, notification_wanted
 from signals.words import WORDS
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
 def _pushes(event: Event) -> bool:
     """The kinds that reach a closed page: a red, a reconnect nudge, a reminder."""
     if event.kind == "signal.changed":
-        return event.data.get("state") == State.RED and event.data.get("red_on", True)
+        return light_pushes(event.data)
     return event.kind in ("preview.due", "reminder.fired")
 
 

@@ -57,18 +57,18 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
             locked, (previous, earlier) = lock.fetchone(), cursor.fetchone()
         if locked is None:
             raise NotPaired()
-        couple_id, seq = locked
+        couple_id, seq, push_seq = locked
         if earlier is not None:
             return op_event_check(Event.objects.get(pk=earlier), "signal.changed"), False
         now = timezone.now()
         at = connection.ops.adapt_datetimefield_value(now)
         data = light_data(user=user, state=state, note=note, previous=previous, now=now)
-        seq += 1
+        seq, push_seq = seq + 1, push_seq_after(seq, push_seq, data)
         # Trip two: every write.
         if connection.vendor == "postgresql":
             # Errors as Django's: IntegrityError -> 409, OperationalError -> 503.
             with connection.wrap_database_errors:
-                cursor.execute(*light_writes(couple_id, user, seq, data, op_id, at=at))
+                cursor.execute(*light_writes(couple_id, user, seq, push_seq, data, op_id, at=at))
         else:
             if previous is None:
                 cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
@@ -76,7 +76,7 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
                 cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
             cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
             cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
-            cursor.execute(COUPLE_SEQ, [seq, couple_id])
+            cursor.execute(COUPLE_SEQ, [seq, push_seq, couple_id])
             cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
         event = light_event(cursor.fetchone()[0], couple_id, user, seq, data, op_id, now=now)
         events_publish_on_commit(event)
@@ -98,10 +98,25 @@ def light_data(*, user: User, state: str, note: str, previous: str | None, now) 
     }
 
 
-def light_writes(couple_id: int, user: User, seq: int, data: dict, op_id, *, at) -> tuple[str, dict]:
+def light_pushes(data: dict) -> bool:
+    """Whether a light change interrupts the partner's closed page: red coming on."""
+    return data.get("state") == State.RED and data.get("red_on", True)
+
+
+def push_seq_after(seq: int, push_seq: int, data: dict) -> int:
+    """The couple's push mark after this light (the seq before it given): a green or a
+    yellow that finds nothing waiting for the push dispatcher moves the mark past itself,
+    so the dispatcher (signals.push) only ever visits couples with something to push,
+    not every couple whose light changed."""
+    return seq + 1 if push_seq == seq and not light_pushes(data) else push_seq
+
+
+def light_writes(
+    couple_id: int, user: User, seq: int, push_seq: int, data: dict, op_id, *, at
+) -> tuple[str, dict]:
     """PostgreSQL: the statement and parameters of a tap's writes (WRITES below)."""
     params = {"couple": couple_id, "user": user.pk, "state": data["state"], "note": data["note"], "at": at}
-    params.update(seq=seq, data=_json(data), op_id=op_id)
+    params.update(seq=seq, push_seq=push_seq, data=_json(data), op_id=op_id)
     return (WRITES_AFTER_INSERT if data["previous"] is None else WRITES_AFTER_UPDATE), params
 
 
@@ -115,7 +130,7 @@ def light_event(event_id: int, couple_id: int, user: User, seq: int, data: dict,
 # they cost about three times the CPU (docs/benchmarks.md). Same rows, same semantics
 # as the ORM writes elsewhere (event_append); tests hold both to the same behaviour.
 COUPLE_LOCK = """
-    SELECT c.id, c.seq FROM couples_couple c JOIN couples_membership m ON m.couple_id = c.id
+    SELECT c.id, c.seq, c.push_seq FROM couples_couple c JOIN couples_membership m ON m.couple_id = c.id
     WHERE m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL LIMIT 1"""
 # A statement of its own, after the lock: in READ COMMITTED a statement reads from a
 # snapshot taken when it started, so reading these in the locking statement could miss
@@ -136,7 +151,7 @@ SPAN_CLOSE = (
     "UPDATE signals_signalspan SET ended_at = %s WHERE couple_id = %s AND user_id = %s AND ended_at IS NULL"
 )
 SPAN_OPEN = "INSERT INTO signals_signalspan (couple_id, user_id, state, started_at) VALUES (%s, %s, %s, %s)"
-COUPLE_SEQ = "UPDATE couples_couple SET seq = %s WHERE id = %s"
+COUPLE_SEQ = "UPDATE couples_couple SET seq = %s, push_seq = %s WHERE id = %s"
 EVENT_INSERT = """
     INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
     VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"""
@@ -149,7 +164,7 @@ WRITES = """
                     WHERE couple_id = %(couple)s AND user_id = %(user)s AND ended_at IS NULL),
          opened AS (INSERT INTO signals_signalspan (couple_id, user_id, state, started_at)
                     VALUES (%(couple)s, %(user)s, %(state)s, %(at)s)),
-         counted AS (UPDATE couples_couple SET seq = %(seq)s WHERE id = %(couple)s)
+         counted AS (UPDATE couples_couple SET seq = %(seq)s, push_seq = %(push_seq)s WHERE id = %(couple)s)
     INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
     VALUES (%(couple)s, %(seq)s, 'signal.changed', %(user)s, %(at)s, %(data)s, %(op_id)s) RETURNING id"""
 WRITES_AFTER_INSERT = WRITES.format(
