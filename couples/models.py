@@ -161,8 +161,12 @@ class Event(models.Model):
         }
 
     def as_frame(self) -> dict:
-        """The event as the websocket sends it."""
-        return {"type": "event", **self.as_body()}
+        """The event as the websocket sends it; with the op_id its author's client sent,
+        by which that client knows its tap went through (no separate ack)."""
+        frame = {"type": "event", **self.as_body()}
+        if self.op_id:
+            frame["op_id"] = self.op_id
+        return frame
 
 
 class WsTicket(models.Model):

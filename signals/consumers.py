@@ -1,6 +1,6 @@
 """The live socket: one per device, listening to its couple's event log.
 
-Frames out: snapshot, event, heartbeat, ack, error. Frames in: signal.set, ping.
+Frames out: snapshot, event, heartbeat, ack (a retried tap), error. Frames in: signal.set, ping.
 The database is the truth; the doorbell (couples.bell) only rings, so every path
 (doorbell, heartbeat, ping) delivers by seq: nothing twice, no gap.
 """
@@ -231,7 +231,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
         try:
-            event = await self.light_write(message.get("state"), message.get("note", ""), op_id)
+            event, created = await self.light_write(message.get("state"), message.get("note", ""), op_id)
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -243,20 +243,23 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         async with self.lock:
             # The author's own socket need not wait for the doorbell.
             await self.deliver(event.as_frame())
-        await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
+        if not created:
+            # A retry: its event (op_id and all) went out before, perhaps before this
+            # socket was open, so say here that it is done.
+            await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
 
     async def light_write(self, state, note, op_id):
         """Green and yellow from the event loop on PostgreSQL (signals.inloop); a red, a
         retry and SQLite in the database thread."""
         if inloop.signal_set_in_loop_possible(state):
             try:
-                return await inloop.signal_set_in_loop(user=self.user, state=state, note=note, op_id=op_id)
+                event = await inloop.signal_set_in_loop(user=self.user, state=state, note=note, op_id=op_id)
+                return event, True
             except inloop.InThread:
                 pass
-        event, _ = await database_sync_to_async(services.signal_set)(
+        return await database_sync_to_async(services.signal_set)(
             user=self.user, state=state, note=note, op_id=op_id
         )
-        return event
 
     # Messages from the doorbell
 

@@ -156,6 +156,7 @@ def test_it_survives_a_network_drop_and_sends_an_offline_tap_once(browser, serve
     ben.context.set_offline(False)
     expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow", timeout=15000)
     expect(ana.locator("#partner-light")).to_have_attribute("data-state", "red", timeout=15000)
+    expect(ben.locator("#my-status")).to_have_text("Shared.")  # its event came back with its op_id
     wait_caught_up(ben)
     ben.reload()  # a reload must not send it again
     wait_caught_up(ben)

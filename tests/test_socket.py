@@ -188,12 +188,14 @@ async def test_it_sets_a_light_over_the_socket(couple, alice, bob):
     mine, theirs = await open_socket(alice), await open_socket(bob)
     await frame(mine), await frame(theirs)
     await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now", "op_id": "a1"})
-    event, ack = await frame(mine), await frame(mine)
+    event = await frame(mine)
     assert event["type"] == "event" and event["data"]["state"] == "red"
-    assert ack == {"type": "ack", "seq": event["seq"], "op_id": "a1"}
-    assert (await frame(theirs))["seq"] == event["seq"]
+    assert event["op_id"] == "a1"  # how my phone knows its tap went through: no ack needed
+    assert await mine.receive_nothing(timeout=0.2)
+    assert await frame(theirs) == event
     await mine.send_json_to({"type": "signal.set", "state": "red", "note": "now", "op_id": "a1"})
-    assert await frame(mine) == ack  # a retry is acknowledged, not applied again
+    # A retry is acknowledged, not applied again.
+    assert await frame(mine) == {"type": "ack", "seq": event["seq"], "op_id": "a1"}
     assert await theirs.receive_nothing(timeout=0.2)
     count = await database_sync_to_async(Event.objects.filter(kind="signal.changed").count)()
     assert count == 1
@@ -225,8 +227,8 @@ async def test_it_sets_a_light_with_at_most_one_trip_to_the_database_thread(
     await frame(mine), await frame(theirs)
     trips = _count_trips_to_the_database_thread(monkeypatch)
     await mine.send_json_to({"type": "signal.set", "state": state, "note": "now"})
-    event, ack = await frame(mine), await frame(mine)
-    assert (event["data"]["state"], ack["seq"]) == (state, event["seq"])
+    event = await frame(mine)
+    assert event["data"]["state"] == state and "op_id" not in event
     assert await frame(theirs) == event
     # No hop only to tidy connections; green and yellow on PostgreSQL are written from
     # the event loop (signals.inloop), a red in the thread (it may raise a flag).
@@ -239,10 +241,10 @@ async def test_it_sets_a_light_with_at_most_one_trip_to_the_database_thread(
 async def test_it_applies_a_retried_tap_once_from_either_path(couple, alice, bob):
     mine = await open_socket(alice)
     await frame(mine)
-    for _ in range(2):
-        await mine.send_json_to({"type": "signal.set", "state": "green", "note": "hi", "op_id": "g1"})
-        answers = await frames_until(mine, lambda f: f["type"] == "ack")
-    assert answers == [{"type": "ack", "seq": 2, "op_id": "g1"}]  # the retry: its ack alone
+    await mine.send_json_to({"type": "signal.set", "state": "green", "note": "hi", "op_id": "g1"})
+    assert (await frame(mine))["op_id"] == "g1"
+    await mine.send_json_to({"type": "signal.set", "state": "green", "note": "hi", "op_id": "g1"})
+    assert await frame(mine) == {"type": "ack", "seq": 2, "op_id": "g1"}  # the retry: its ack alone
     count = await database_sync_to_async(Event.objects.filter(kind="signal.changed").count)()
     assert count == 1
     await mine.disconnect()
@@ -254,15 +256,17 @@ async def test_it_keeps_seq_and_spans_whole_when_both_paths_write_at_once(couple
     mine, theirs = await open_socket(alice), await open_socket(bob)
     await frame(mine), await frame(theirs)
     for n in range(12):
-        await mine.send_json_to({"type": "signal.set", "state": ("red", "green")[n % 2]})
-        await theirs.send_json_to({"type": "signal.set", "state": ("green", "yellow")[n % 2]})
-    acks = []
+        await mine.send_json_to({"type": "signal.set", "state": ("red", "green")[n % 2], "op_id": f"m{n}"})
+        await theirs.send_json_to(
+            {"type": "signal.set", "state": ("green", "yellow")[n % 2], "op_id": f"t{n}"}
+        )
+    done = {}  # op_id -> seq of its event
     for sock in (mine, theirs):
-        while len([a for a in acks if a[0] is sock]) < 12:
+        while len([o for o in done if o[0] == ("m" if sock is mine else "t")]) < 12:
             got = await frame(sock)
-            if got["type"] == "ack":
-                acks.append((sock, got["seq"]))
-    assert len({seq for _, seq in acks}) == 24  # each tap one event of its own
+            if got.get("op_id"):
+                done[got["op_id"]] = got["seq"]
+    assert len(done) == 24 and len(set(done.values())) == 24  # each tap one event of its own
 
     def spans_open() -> list:
         return list(SignalSpan.objects.filter(ended_at__isnull=True).values_list("user_id", flat=True))

@@ -130,8 +130,8 @@ const live = new Live({
   onFrame(frame) {
     if (frame.type === "snapshot") couple = frame.couple;
     else if (frame.type === "event") { apply(frame); announce(frame); }
-    else if (frame.type === "ack") status("Shared.");
-    else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
+    if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
+    else if (frame.settled) status("Shared."); // my tap's own event (or, for a retry, its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
     render();
   },

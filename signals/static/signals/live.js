@@ -68,6 +68,9 @@ export class Live {
   }
 
   take(frame) {
+    // A tap is done when its event comes back carrying its op_id (or, for a retry of a
+    // tap already applied, an ack; or an error): settled even if the event is old news.
+    if (frame.op_id && frame.type !== "snapshot") frame.settled = this.settle(frame.op_id);
     switch (frame.type) {
       case "snapshot":
         this.seq = frame.seq;
@@ -81,10 +84,6 @@ export class Live {
       case "heartbeat":
         if (frame.seq > this.seq) this.reconnect();
         return;
-      case "ack":
-      case "error":
-        if (frame.op_id) this.settle(frame.op_id);
-        break;
     }
     this.onFrame(frame);
   }
@@ -109,8 +108,10 @@ export class Live {
   }
 
   settle(opId) {
+    const before = this.outbox.length;
     this.outbox = this.outbox.filter((m) => m.op_id !== opId);
     this.save();
+    return this.outbox.length < before;
   }
 
   save() {
