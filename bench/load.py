@@ -237,9 +237,13 @@ class Phone:
                 ticket = (await asyncio.to_thread(tickets_for, [self.user]))[0]
 
     def stall(self):
-        """Stop reading: the kernel's buffers fill and the server's writes to it block."""
+        """Stop reading: the kernel's buffers fill and the server's writes to it block.
+        The receive buffer is made small (256 KiB) but not below loopback's 64 KiB MSS:
+        at 4 KiB the reopened window was never advertised, and the server's kernel only
+        found it at its next zero-window probe, 16-20 s after reading resumed (0.4 s at
+        256 KiB, the server closing the socket all the same; docs/benchmarks.md)."""
         sock = self.ws.transport.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
         self.ws.transport.pause_reading()
 
     def resume(self):
