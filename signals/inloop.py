@@ -113,7 +113,7 @@ async def _transaction_writes(conn, user, state, note, op_id, locked, previous, 
     if locked is None:
         raise NotPaired()
     if earlier is not None:
-        raise InThread()  # a retry: only read so far, rolled back
+        raise InThread()  # a retry: only read so far, and the pipeline's Sync ends that
     couple_id, seq, push_seq = locked
     now = timezone.now()
     data = services.light_data(user=user, state=state, note=note, previous=previous, now=now)

@@ -145,7 +145,7 @@ async def test_it_lets_go_of_the_couple_after_a_loop_tap_that_stops_half_way():
         return alice, carol, couple
 
     alice, carol, couple = await database_sync_to_async(people)()
-    other = await psycopg.AsyncConnection.connect(**_params(), autocommit=True)
+    other = await inloop._connect()  # the same parameters, autocommit
     await other.execute("SET lock_timeout = '500ms'")
 
     async def lock_free():
@@ -172,9 +172,3 @@ async def test_it_lets_go_of_the_couple_after_a_loop_tap_that_stops_half_way():
     assert second.seq == first.seq + 1
     await database_sync_to_async(couple.refresh_from_db)()
     assert couple.push_seq == couple.seq  # nothing for the push dispatcher to visit
-
-
-def _params() -> dict:
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    return params
