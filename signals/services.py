@@ -1,6 +1,6 @@
 """The lights: setting one, and the couple snapshot that clients start from."""
 
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import timedelta
 from importlib import import_module
 
@@ -48,42 +48,71 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
     """Set the user's light. Returns the event and whether it is new (False: a retry)."""
     note = signal_validate(state=state, note=note)
     op_id_clean(op_id)
-    with transaction.atomic(), _cursor() as lock, _cursor() as cursor:
-        # Trip one: lock, then read. Pipelined, the read is still its own statement run
-        # after the lock is granted: it sees what a writer we waited for committed.
-        with _pipeline():
-            lock.execute(COUPLE_LOCK + _for_update_of("c"), [user.pk])
-            cursor.execute(SIGNAL_READ, [user.pk, user.pk, user.pk, op_id])
-            locked, (previous, earlier) = lock.fetchone(), cursor.fetchone()
+    now = timezone.now()
+    # A red may raise a gentle flag in the same transaction; green and yellow are the one
+    # statement (PostgreSQL), a transaction of its own.
+    with transaction.atomic() if state == State.RED or connection.vendor != "postgresql" else nullcontext():
+        if connection.vendor == "postgresql":
+            with _prepared_cursor() as cursor, connection.wrap_database_errors:  # 409s and 503s as Django's
+                cursor.execute(*light_set_statement(user=user, state=state, note=note, op_id=op_id, now=now))
+                event = light_set_outcome(
+                    cursor.fetchone(), user=user, state=state, note=note, op_id=op_id, now=now
+                )
+        else:
+            event = _light_set_by_steps(user, state, note, op_id, now)
+        if not isinstance(event, Event):  # the id of a retried op_id's event
+            return op_event_check(Event.objects.get(pk=event), "signal.changed"), False
+        events_publish_on_commit(event)
+        if event.data["red_on"]:
+            # In the same transaction, after the red itself: a flag never delays or hides red.
+            flag_maybe_raise(couple=Couple.objects.get(pk=event.couple_id), user=user, now=now)
+    return event, True
+
+
+def light_set_statement(*, user: User, state: str, note: str, op_id, now) -> tuple[str, list]:
+    """PostgreSQL: a tap as one statement, the function porchlight_light_set (signals
+    migration 0006). Python is about 60 % less per tap than the lock, the read and the
+    writes as three statements in two round trips (docs/benchmarks.md)."""
+    data = {"user": user.pk, "state": state, "note": note, "set_at": now.isoformat()}
+    return LIGHT_SET, [user.pk, state, note, now, _json(data), op_id]
+
+
+def light_set_outcome(row, *, user: User, state: str, note: str, op_id, now) -> Event | int:
+    """What light_set_statement's row says: the new event, or the id of the earlier event
+    of this op_id (a retry, nothing written)."""
+    couple_id, seq, previous, earlier, event_id = row
+    if couple_id is None:
+        raise NotPaired()
+    if earlier is not None:
+        return earlier
+    data = light_data(user=user, state=state, note=note, previous=previous, now=now)
+    return light_event(event_id, couple_id, user, seq, data, op_id, now=now)
+
+
+def _light_set_by_steps(user: User, state: str, note: str, op_id, now) -> Event | int:
+    """SQLite: porchlight_light_set's steps from Python, in the caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(COUPLE_LOCK, [user.pk])
+        locked = cursor.fetchone()
         if locked is None:
             raise NotPaired()
         couple_id, seq, push_seq = locked
+        cursor.execute(SIGNAL_READ, [user.pk, user.pk, user.pk, op_id])
+        previous, earlier = cursor.fetchone()
         if earlier is not None:
-            return op_event_check(Event.objects.get(pk=earlier), "signal.changed"), False
-        now = timezone.now()
+            return earlier
         at = connection.ops.adapt_datetimefield_value(now)
         data = light_data(user=user, state=state, note=note, previous=previous, now=now)
         seq, push_seq = seq + 1, push_seq_after(seq, push_seq, data)
-        # Trip two: every write.
-        if connection.vendor == "postgresql":
-            # Errors as Django's: IntegrityError -> 409, OperationalError -> 503.
-            with connection.wrap_database_errors:
-                cursor.execute(*light_writes(couple_id, user, seq, push_seq, data, op_id, at=at))
+        if previous is None:
+            cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
         else:
-            if previous is None:
-                cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
-            else:
-                cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
-            cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
-            cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
-            cursor.execute(COUPLE_SEQ, [seq, push_seq, couple_id])
-            cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
-        event = light_event(cursor.fetchone()[0], couple_id, user, seq, data, op_id, now=now)
-        events_publish_on_commit(event)
-        if data["red_on"]:
-            # In the same transaction, after the red itself: a flag never delays or hides red.
-            flag_maybe_raise(couple=Couple.objects.get(pk=couple_id), user=user, now=now)
-    return event, True
+            cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
+        cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
+        cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
+        cursor.execute(COUPLE_SEQ, [seq, push_seq, couple_id])
+        cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
+        return light_event(cursor.fetchone()[0], couple_id, user, seq, data, op_id, now=now)
 
 
 def light_data(*, user: User, state: str, note: str, previous: str | None, now) -> dict:
@@ -111,36 +140,27 @@ def push_seq_after(seq: int, push_seq: int, data: dict) -> int:
     return seq + 1 if push_seq == seq and not light_pushes(data) else push_seq
 
 
-def light_writes(
-    couple_id: int, user: User, seq: int, push_seq: int, data: dict, op_id, *, at
-) -> tuple[str, dict]:
-    """PostgreSQL: the statement and parameters of a tap's writes (WRITES below)."""
-    params = {"couple": couple_id, "user": user.pk, "state": data["state"], "note": data["note"], "at": at}
-    params.update(seq=seq, push_seq=push_seq, data=_json(data), op_id=op_id)
-    return (WRITES_AFTER_INSERT if data["previous"] is None else WRITES_AFTER_UPDATE), params
-
-
 def light_event(event_id: int, couple_id: int, user: User, seq: int, data: dict, op_id, *, now) -> Event:
     event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
     event.data, event.op_id = data, op_id
     return event
 
 
-# signal_set's statements, by hand: every tap of a light runs them, and through the ORM
-# they cost about three times the CPU (docs/benchmarks.md). Same rows, same semantics
-# as the ORM writes elsewhere (event_append); tests hold both to the same behaviour.
+LIGHT_SET = (
+    "SELECT couple_id, seq, previous, earlier, event_id FROM porchlight_light_set(%s, %s, %s, %s, %s, %s)"
+)
+# SQLite: signal_set's steps by hand, as porchlight_light_set does them on PostgreSQL.
+# Through the ORM they cost about three times the CPU (docs/benchmarks.md). Same rows,
+# same semantics as the ORM writes elsewhere (event_append); tests hold both to the same
+# behaviour. (SQLite has one writer at a time: its transactions begin IMMEDIATE.)
 COUPLE_LOCK = """
     SELECT c.id, c.seq, c.push_seq FROM couples_couple c JOIN couples_membership m ON m.couple_id = c.id
     WHERE m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL LIMIT 1"""
-# A statement of its own, after the lock: in READ COMMITTED a statement reads from a
-# snapshot taken when it started, so reading these in the locking statement could miss
-# what the writer we waited for committed (a previous light, a retried op_id).
 SIGNAL_READ = """
     SELECT (SELECT s.state FROM signals_signal s JOIN couples_couple c ON c.id = s.couple_id
             JOIN couples_membership m ON m.couple_id = c.id
             WHERE s.user_id = %s AND m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL),
            (SELECT id FROM couples_event WHERE actor_id = %s AND op_id = %s)"""
-# The five writes, one statement each (SQLite; PostgreSQL runs them as one, WRITES below).
 SIGNAL_INSERT = (
     "INSERT INTO signals_signal (couple_id, user_id, state, note, set_at) VALUES (%s, %s, %s, %s, %s)"
 )
@@ -155,54 +175,14 @@ COUPLE_SEQ = "UPDATE couples_couple SET seq = %s, push_seq = %s WHERE id = %s"
 EVENT_INSERT = """
     INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
     VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"""
-# PostgreSQL: the same five writes as one statement (a data-modifying WITH), which cost
-# about a quarter less Python per tap than five pipelined ones (docs/benchmarks.md). Its
-# parts all read the snapshot taken before it: the span it closes is never the one it opens.
-WRITES = """
-    WITH light AS ({light}),
-         closed AS (UPDATE signals_signalspan SET ended_at = %(at)s
-                    WHERE couple_id = %(couple)s AND user_id = %(user)s AND ended_at IS NULL),
-         opened AS (INSERT INTO signals_signalspan (couple_id, user_id, state, started_at)
-                    VALUES (%(couple)s, %(user)s, %(state)s, %(at)s)),
-         counted AS (UPDATE couples_couple SET seq = %(seq)s, push_seq = %(push_seq)s WHERE id = %(couple)s)
-    INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
-    VALUES (%(couple)s, %(seq)s, 'signal.changed', %(user)s, %(at)s, %(data)s, %(op_id)s) RETURNING id"""
-WRITES_AFTER_INSERT = WRITES.format(
-    light="INSERT INTO signals_signal (couple_id, user_id, state, note, set_at)"
-    " VALUES (%(couple)s, %(user)s, %(state)s, %(note)s, %(at)s)"
-)
-WRITES_AFTER_UPDATE = WRITES.format(
-    light="UPDATE signals_signal SET state = %(state)s, note = %(note)s, set_at = %(at)s"
-    " WHERE couple_id = %(couple)s AND user_id = %(user)s"
-)
 
 
-def _cursor():
-    """PostgreSQL: a cursor that binds on the server and prepares each statement once per
-    connection. Planning them was about half of PostgreSQL's CPU per tap (measured,
+def _prepared_cursor():
+    """PostgreSQL: a cursor that binds on the server and prepares its statement once per
+    connection. Planning was about half of PostgreSQL's CPU per tap (measured,
     docs/benchmarks.md). Django's own cursors bind on the client and never prepare."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
     connection.ensure_connection()
     return _PreparedCursor(connection.connection)
-
-
-def _for_update_of(alias: str) -> str:
-    return f" FOR UPDATE OF {alias}" if connection.features.has_select_for_update_of else ""
-
-
-def _pipeline():
-    """PostgreSQL: send the statements together and wait once (psycopg's pipeline mode),
-    with errors raised as Django's (IntegrityError -> 409, OperationalError -> 503)."""
-    if connection.vendor != "postgresql":
-        return nullcontext()
-    return _wrapped_pipeline()
-
-
-@contextmanager
-def _wrapped_pipeline():
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
 
 
 class _PreparedCursor(psycopg.Cursor):
