@@ -95,6 +95,23 @@ def test_it_numbers_events_gap_free_and_increasing(couple, alice, bob):
     assert couple.seq == 11
 
 
+def test_it_sends_each_light_as_it_was_stored(couple, alice):
+    """The event a tap sends is built in Python from what the write returned (on
+    PostgreSQL, porchlight_light_set completes the stored data itself): a phone that
+    replays it from the log must get the same frame."""
+    taps = [("green", "", "o1"), ("red", "help", None), ("red", "still", "o3"), ("yellow", "", None)]
+    for state, note, op_id in taps:
+        sent, _ = signal_set(user=alice, state=state, note=note, op_id=op_id)
+        assert sent.as_frame() == Event.objects.get(pk=sent.pk).as_frame()
+    stored = [e.data for e in Event.objects.filter(kind="signal.changed").order_by("seq")]
+    assert [(d["previous"], d["red_on"]) for d in stored] == [
+        (None, False),
+        ("green", True),
+        ("red", False),  # a red note edited: red did not come on again
+        ("red", False),
+    ]
+
+
 def test_it_publishes_only_after_commit(couple, alice, django_capture_on_commit_callbacks, monkeypatch):
     published = []
     monkeypatch.setattr(couples_services, "events_publish", lambda *events: published.extend(events))
