@@ -17,6 +17,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+# Every view's imports now, not in a worker's first request: 0.7 s on the machine of
+# docs/benchmarks.md, with the GIL held and that worker's sockets waiting.
+import config.urls  # noqa: E402, F401
 from config.collector import gc_full_every, gc_settle  # noqa: E402
 from config.http import ThreadKeepingASGIHandler  # noqa: E402
 from couples.logs import RedactTickets  # noqa: E402

@@ -9,11 +9,16 @@ gave back, and finds that thread's connection still open: persistent connections
 
 Django's own remedy, its psycopg pool, did not recover from a database restart in our
 fault test within its timeout (docs/benchmarks.md says why).
+
+Every view here is sync, so the middleware runs sync too, with the view, in one trip to
+that thread. Async, Django runs each middleware's process_request and process_response
+in the thread, a trip there and back each, and WhiteNoise (sync only) sent it back to
+the event loop and out again: about a dozen trips a request (docs/benchmarks.md).
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
@@ -23,6 +28,11 @@ class ThreadKeepingASGIHandler(ASGIHandler):
         super().__init__()
         self.keep = keep  # threads, each with its connection, kept for the next request
         self._idle: list[ThreadPoolExecutor] = []
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        # The request's thread: the one borrowed below, through ThreadSensitiveContext.
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

@@ -2,22 +2,29 @@
 (On real processes and PostgreSQL: tests/test_servers.py.)"""
 
 import asyncio
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.current_thread_executor import CurrentThreadExecutor
 from channels.testing import HttpCommunicator
 from django.core.signals import request_finished, request_started
 from django.db import connections
 
+from config import http
 from config.http import ThreadKeepingASGIHandler
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
 
 
-async def get(app, path: str) -> int:
+async def get(app, path: str, headers: dict | None = None) -> int:
     communicator = HttpCommunicator(app, "GET", path, headers=[(b"host", b"testserver")])
     response = await communicator.get_response(timeout=10)
     await communicator.wait(timeout=10)  # the handler has given its thread back
+    if headers is not None:
+        headers.update((k.decode().lower(), v.decode()) for k, v in response["headers"])
     return response["status"]
 
 
@@ -80,3 +87,34 @@ def test_it_lets_go_of_threads_past_those_it_keeps_and_closes_their_connections(
     assert set(closed_on) == set(threads) - set(kept)
     if connections["default"].vendor != "sqlite":  # Django keeps in-memory SQLite open
         assert len([w for w in wrappers if w.connection is not None]) == 1
+
+
+def test_it_runs_the_middleware_and_the_view_in_one_trip_to_the_thread(monkeypatch):
+    """Besides Django's request_started and request_finished, one trip: a trip to the
+    thread and back costs a wake-up of each side, and async middleware took a dozen."""
+    trips = []
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            trips.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    def back_in_the_thread(executor, fn, /, *args, **kwargs):  # after a trip to the loop
+        trips.append(fn)
+        return submit(executor, fn, *args, **kwargs)
+
+    submit = CurrentThreadExecutor.submit
+    monkeypatch.setattr(CurrentThreadExecutor, "submit", back_in_the_thread)
+    monkeypatch.setattr(http, "ThreadPoolExecutor", Counting)
+    app = ThreadKeepingASGIHandler(keep=1)
+    headers = {}
+    assert asyncio.run(get(app, "/healthz/", headers)) == 200
+    assert len(trips) == 3
+    # Every middleware ran all the same (the last in the list, the CSP, for one).
+    assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def test_it_imports_every_view_with_the_application_not_in_a_first_request():
+    probe = "import sys, config.asgi; print('signals.views' in sys.modules and 'couples.api' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr
