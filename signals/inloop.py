@@ -81,8 +81,11 @@ def _ended_while_idle(conn: psycopg.AsyncConnection) -> bool:
     ended the connection (a restart: its farewell and the close). Found before the tap, it
     is replaced, so the tap goes through. Found by the tap itself, whether its statement
     ran could not be told, so the tap fails (unavailable) and the phone tries again with
-    its op_id."""
-    return bool(select.select([conn.fileno()], [], [], 0)[0])
+    its op_id. (poll, not select: a worker with a thousand sockets open has descriptors
+    past select's limit.)"""
+    idle = select.poll()
+    idle.register(conn.fileno(), select.POLLIN)
+    return bool(idle.poll(0))
 
 
 async def _tap(conn: psycopg.AsyncConnection, user, state, note, op_id):

@@ -1,6 +1,9 @@
 """The PostgreSQL backend: its health check (at most one ping a second per connection),
 the statements it prepares, and the plans they get."""
 
+import os
+import resource
+
 import psycopg
 import pytest
 from channels.db import database_sync_to_async
@@ -159,3 +162,28 @@ async def test_it_lets_go_of_the_couple_after_a_loop_tap_that_writes_nothing():
     assert second.seq == first.seq + 1
     await database_sync_to_async(couple.refresh_from_db)()
     assert couple.push_seq == couple.seq  # nothing for the push dispatcher to visit
+
+
+async def test_it_writes_from_the_loop_on_a_connection_past_selects_limit():
+    """A worker with a thousand sockets open gets descriptors past 1024, where select()
+    refuses: before a tap the loop looks at its connection with poll."""
+
+    def person():
+        alice, bob = make_user("alice"), make_user("bob")
+        pair(alice, bob)
+        return alice
+
+    alice = await database_sync_to_async(person)()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        first = await inloop.signal_set_in_loop(user=alice, state="green", note="", op_id=None)
+        assert inloop._connection_slot()[1][0].fileno() > 1024
+        second = await inloop.signal_set_in_loop(user=alice, state="yellow", note="", op_id=None)
+        assert second.seq == first.seq + 1
+    finally:
+        for fd in spare:
+            os.close(fd)
+        await inloop._connection_slot()[1][0].close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
