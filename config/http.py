@@ -13,7 +13,7 @@ fault test within its timeout (docs/benchmarks.md says why).
 Every view here is sync, so the middleware runs sync too, with the view, in one trip to
 that thread. Async, Django runs each middleware's process_request and process_response
 in the thread, a trip there and back each, and WhiteNoise (sync only) sent it back to
-the event loop and out again: about a dozen trips a request (docs/benchmarks.md).
+the event loop and out again: 17 trips a request (docs/benchmarks.md).
 """
 
 from concurrent.futures import ThreadPoolExecutor

@@ -91,7 +91,7 @@ def test_it_lets_go_of_threads_past_those_it_keeps_and_closes_their_connections(
 
 def test_it_runs_the_middleware_and_the_view_in_one_trip_to_the_thread(monkeypatch):
     """Besides Django's request_started and request_finished, one trip: a trip to the
-    thread and back costs a wake-up of each side, and async middleware took a dozen."""
+    thread and back costs a wake-up of each side, and async middleware took 17."""
     trips = []
 
     class Counting(ThreadPoolExecutor):
