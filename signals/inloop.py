@@ -56,12 +56,8 @@ async def _write(user, state: str, note: str, op_id: str | None):
     lock, holder = _connection_slot()
     async with lock:
         with connection.wrap_database_errors:  # psycopg's errors as Django's
-            try:
-                event = await _tap(await _connected(holder), user, state, note, op_id)
-            except psycopg.Error:
-                if holder[0] is not None and (holder[0].broken or holder[0].closed):
-                    holder[0] = None
-                raise
+            # A connection an error broke is replaced by the next tap's _connected.
+            event = await _tap(await _connected(holder), user, state, note, op_id)
     bell_ring_in_loop(*event_messages(event))
     return event
 

@@ -54,7 +54,10 @@ def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = No
     with transaction.atomic() if state == State.RED or connection.vendor != "postgresql" else nullcontext():
         if connection.vendor == "postgresql":
             with _prepared_cursor() as cursor, connection.wrap_database_errors:  # 409s and 503s as Django's
-                cursor.execute(*light_set_statement(user=user, state=state, note=note, op_id=op_id, now=now))
+                statement, params = light_set_statement(
+                    user=user, state=state, note=note, op_id=op_id, now=now
+                )
+                cursor.execute(statement, params, prepare=True)
                 event = light_set_outcome(
                     cursor.fetchone(), user=user, state=state, note=note, op_id=op_id, now=now
                 )
@@ -178,16 +181,12 @@ EVENT_INSERT = """
 
 
 def _prepared_cursor():
-    """PostgreSQL: a cursor that binds on the server and prepares its statement once per
-    connection. Planning was about half of PostgreSQL's CPU per tap (measured,
-    docs/benchmarks.md). Django's own cursors bind on the client and never prepare."""
+    """PostgreSQL: a cursor that binds on the server, so that its statement can be
+    prepared once per connection (execute's prepare=True). Planning was about half of
+    PostgreSQL's CPU per tap (measured, docs/benchmarks.md). Django's own cursors bind on
+    the client and never prepare."""
     connection.ensure_connection()
-    return _PreparedCursor(connection.connection)
-
-
-class _PreparedCursor(psycopg.Cursor):
-    def execute(self, query, params=None):
-        return super().execute(query, params, prepare=True)
+    return psycopg.Cursor(connection.connection)
 
 
 def _json(data: dict):
