@@ -775,6 +775,30 @@ def ratio(value: float, reference: dict | None, key: str) -> str:
     return f"{value / reference[key]:.1f}x"
 
 
+def knees(figures) -> dict[str, str]:
+    """Per server and size, the highest rate before the first that passes p99 50 ms or
+    loses a change: a rate that holds only above a failing one is noise, not capacity."""
+    rates: dict[str, list[dict]] = {}
+    for r in figures:
+        name, _, what = r["what"].rpartition(", ws ")
+        if name.startswith("porchlight") and what.endswith("/s") and r["rate"]:
+            rates.setdefault(name, []).append(r)
+    knees = {}
+    for name, rows in rates.items():
+        held = 0
+        for r in sorted(rows, key=lambda r: r["rate"]):
+            if r["p99"] > 50 or r["lost"]:
+                break
+            held = r["rate"]
+        passed = [r["rate"] for r in rows if r["rate"] > held and r["p99"] <= 50 and not r["lost"]]
+        knees[name] = f"highest rate before p99 first passes 50 ms or a change is lost: {held}/s" + (
+            f" (above it, held again at {', '.join(f'{rate}/s' for rate in sorted(passed))})"
+            if passed
+            else ""
+        )
+    return knees
+
+
 def table(rows) -> str:
     figures = [r for r in rows if "value" not in r]
     floors = {r["rate"]: r for r in figures if r["what"].startswith("floor: bare")}
@@ -800,20 +824,7 @@ def table(rows) -> str:
             f"{ratio(r['p50'], peer, 'p50')} | {ratio(r['p99'], peer, 'p99')} |"
         )
     facts = [f"- {r['what']}: {r['value']}" for r in rows if "value" in r]
-    for name in sorted({r["what"].split(",")[0] for r in figures if r["what"].startswith("porchlight")}):
-        holding = [
-            r["rate"]
-            for r in figures
-            if r["what"].startswith(name + ",")
-            and r["rate"]
-            and "/s," not in r["what"]
-            and " for " not in r["what"]
-            and r["p99"] <= 50
-            and r["lost"] == 0
-        ]
-        facts.append(
-            f"- {name}: highest tested rate holding p99 <= 50 ms with zero loss: {max(holding, default=0)}/s"
-        )
+    facts += [f"- {label}: {knee}" for label, knee in knees(figures).items()]
     return "\n".join(lines) + "\n\n" + "\n".join(facts)
 
 
