@@ -10,17 +10,24 @@ gave back, and finds that thread's connection still open: persistent connections
 Django's own remedy, its psycopg pool, did not recover from a database restart in our
 fault test within its timeout (docs/benchmarks.md says why).
 
-Every view here is sync, so the middleware runs sync too, with the view, in one trip to
-that thread. Async, Django runs each middleware's process_request and process_response
-in the thread, a trip there and back each, and WhiteNoise (sync only) sent it back to
-the event loop and out again: 17 trips a request (docs/benchmarks.md).
+Every view here is sync, so the middleware runs sync too, with the view and Django's
+request_started, in one trip to that thread. Async, Django runs each middleware's
+process_request and process_response in the thread, a trip there and back each, and
+WhiteNoise (sync only) sent it back to the event loop and out again: 17 trips a request;
+request_started was one more of its own before the view (docs/benchmarks.md). A trip
+costs a wake-up of the thread and one of the loop, each on the way to the partner.
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import connections
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 
 class ThreadKeepingASGIHandler(ASGIHandler):
@@ -30,9 +37,7 @@ class ThreadKeepingASGIHandler(ASGIHandler):
         self._idle: list[ThreadPoolExecutor] = []
 
     def load_middleware(self, is_async=False):
-        super().load_middleware(is_async=False)
-        # The request's thread: the one borrowed below, through ThreadSensitiveContext.
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        super().load_middleware(is_async=False)  # run by respond(), in the request's thread
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -52,3 +57,31 @@ class ThreadKeepingASGIHandler(ASGIHandler):
             else:
                 executor.submit(connections.close_all)
                 executor.shutdown(wait=False)
+
+    async def handle(self, scope, receive, send):
+        """Django's handle, with the request's sync work in one trip to its thread (the
+        one borrowed above, through ThreadSensitiveContext). Django's also listens for
+        the client's disconnect meanwhile, which cancels only async views: every view
+        here is sync and runs to the end whatever the client does."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            set_script_prefix(get_script_prefix(scope))
+            response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                await sync_to_async(response.close, thread_sensitive=True)()  # request_finished
+
+    def respond(self, scope, body_file):
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            return error_response
+        response = self.get_response(request)
+        response._handler_class = self.__class__
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size  # the server chunks it
+        return response
