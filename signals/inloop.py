@@ -10,12 +10,12 @@ database thread had.
 """
 
 import asyncio
-import select
 
 import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from config.postgresql.base import connection_ended
 from couples.bell import bell_ring_in_loop
 from couples.models import Event
 from couples.services import event_messages, op_id_clean
@@ -64,24 +64,16 @@ async def _write(user, state: str, note: str, op_id: str | None):
 
 async def _connected(holder: list) -> psycopg.AsyncConnection:
     conn = holder[0]
-    if conn is not None and not conn.broken and not conn.closed and not _ended_while_idle(conn):
+    # Found before the tap, a connection the server ended while idle (a restart) is
+    # replaced, so the tap goes through. Found by the tap itself, whether its statement
+    # ran could not be told, so the tap fails (unavailable) and the phone tries again
+    # with its op_id.
+    if conn is not None and not connection_ended(conn):
         return conn
     if conn is not None:
         await conn.close()
     holder[0] = await _connect()
     return holder[0]
-
-
-def _ended_while_idle(conn: psycopg.AsyncConnection) -> bool:
-    """Between taps the server has nothing to say: a socket with something to read means it
-    ended the connection (a restart: its farewell and the close). Found before the tap, it
-    is replaced, so the tap goes through. Found by the tap itself, whether its statement
-    ran could not be told, so the tap fails (unavailable) and the phone tries again with
-    its op_id. (poll, not select: a worker with a thousand sockets open has descriptors
-    past select's limit.)"""
-    idle = select.poll()
-    idle.register(conn.fileno(), select.POLLIN)
-    return bool(idle.poll(0))
 
 
 async def _tap(conn: psycopg.AsyncConnection, user, state, note, op_id):

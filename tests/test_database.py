@@ -1,13 +1,14 @@
-"""The PostgreSQL backend: its health check (at most one ping a second per connection),
+"""The PostgreSQL backend: its health check (no ping: a look at the socket),
 the statements it prepares, and the plans they get."""
 
 import os
 import resource
+import time
 
 import psycopg
 import pytest
 from channels.db import database_sync_to_async
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from config.postgresql import base
@@ -21,44 +22,34 @@ from tests.conftest import make_user, pair
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_pings_a_busy_connection_at_most_once_a_second(monkeypatch):
-    clock = {"now": 1000.0}
-    monkeypatch.setattr(base.time, "monotonic", lambda: clock["now"])
-    pings = []
-    real = connection.is_usable
-    monkeypatch.setattr(connection, "is_usable", lambda: pings.append(clock["now"]) or real())
-
-    def call():  # what each database_sync_to_async call does around its work
-        close_old_connections()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-
-    call()
-    pings.clear()
-    connection.checked_at = float("-inf")  # as if long idle
-    for _ in range(20):
-        call()
-        clock["now"] += 0.01
-    assert len(pings) == 1
-    clock["now"] += 1
-    call()
-    assert len(pings) == 2
+def test_it_checks_a_connection_without_a_round_trip():
+    close_old_connections()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    sent = []
+    real = connection.connection.cursor
+    connection.connection.cursor = lambda *a, **kw: sent.append(a) or real(*a, **kw)
+    try:
+        # Before the first query of every request and database_sync_to_async call.
+        checks = [connection.is_usable() for _ in range(5)]
+    finally:
+        connection.connection.cursor = real
+    assert checks == [True] * 5
+    assert sent == []  # Django's own check opens a cursor for its SELECT 1 each time
 
 
-def test_it_replaces_a_connection_that_broke_after_its_failed_call():
+def test_it_replaces_a_connection_the_server_ended_before_using_it():
     close_old_connections()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         first = cursor.fetchone()[0]
-    # End our connection from another one, as a server restart would.
+    # End our connection from another one, as a server restart would, and wait for it.
     with psycopg.connect(_dsn(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [first])
-    close_old_connections()  # within the second: no ping, so the next call finds out
-    with pytest.raises(OperationalError):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    close_old_connections()  # Django sees the error and drops the connection
-    with connection.cursor() as cursor:
+        while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [first]).fetchone():
+            time.sleep(0.01)
+    close_old_connections()
+    with connection.cursor() as cursor:  # no error: the check found it ended
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != first
 

@@ -1,23 +1,36 @@
-"""Django's PostgreSQL backend, with its connection health check at most once a second,
-and prepared statements allowed where a cursor asks for them.
+"""Django's PostgreSQL backend, with a health check that makes no round trip, and
+prepared statements allowed where a cursor asks for them.
 
 With CONN_HEALTH_CHECKS, Django pings a persistent connection (`SELECT 1`) before the
-first query after every `close_old_connections()`, and Channels calls that around every
-`database_sync_to_async` call: a round trip more on every tap and heartbeat (5 % of a
-worker's samples at 300 changes/s, docs/benchmarks.md). A connection that passed the
-check within the last second is taken as good. One that breaks in that second fails its
-next call (a 503, or an error frame); Django then finds it unusable and replaces it, as
-it does after any error.
+first query after every `close_old_connections()`: at the start of every REST request,
+and Channels calls it around every `database_sync_to_async` call. That was a round trip
+more on every request, tap and heartbeat (5 % of a worker's samples at 300 changes/s;
+on an idle machine, waking PostgreSQL for it cost 0.4 ms; docs/benchmarks.md). Here the
+check looks at the socket instead (`connection_ended`).
 """
 
-import time
+import select
 
 from django.core import checks
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
 
-HEALTH_CHECK_SECONDS = 1.0
 RANDOM_PAGE_COST = 1.1
+
+
+def connection_ended(conn) -> bool:
+    """Has the server ended this connection, between queries? An idle connection has
+    nothing to say, so a socket with something to read means the server ended it (a
+    restart: its farewell, then the close). No round trip. One that died without a word
+    (a network cut) passes, and its next query fails, as it would have after a ping.
+    poll, not select: a worker with a thousand sockets has descriptors past select's
+    limit."""
+    if conn.closed or conn.broken:
+        return True
+    idle = select.poll()
+    idle.register(conn.fileno(), select.POLLIN)
+    return bool(idle.poll(0))
 
 
 class DatabaseValidation(BaseDatabaseValidation):
@@ -42,7 +55,6 @@ class DatabaseValidation(BaseDatabaseValidation):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    checked_at = float("-inf")
     validation_class = DatabaseValidation
 
     def get_connection_params(self):
@@ -59,14 +71,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             params["options"] = f"-c random_page_cost={RANDOM_PAGE_COST}"
         return params
 
-    def close_if_health_check_failed(self):
-        if self.connection is not None and time.monotonic() - self.checked_at < HEALTH_CHECK_SECONDS:
-            self.health_check_done = True
-            return
-        super().close_if_health_check_failed()
-        if self.connection is not None:
-            self.checked_at = time.monotonic()
-
-    def connect(self):
-        super().connect()
-        self.checked_at = time.monotonic()  # a new connection is known good
+    def is_usable(self):
+        if self.connection is None:
+            return False
+        failed = self.connection.info.transaction_status == TransactionStatus.INERROR  # a ping fails there
+        return not failed and not connection_ended(self.connection)
