@@ -32,6 +32,10 @@ SUSTAIN = (
     int(os.environ.get("BENCH_SUSTAIN_RATE", "300")),
     float(os.environ.get("BENCH_SUSTAIN_SECONDS", "60")),
 )
+# Changes measured unloaded (20 a second over the socket, one after another over REST).
+# With 100, as until the fifth session, a p99 was the second slowest change: two stalls of
+# 11 ms put REST's p99 over 10 ms where 1,000 in a probe gave 6.3-7.8 ms.
+UNLOADED_SAMPLES = int(os.environ.get("BENCH_UNLOADED_SAMPLES", "400"))
 # Churn; the stalled reader longer, past the server's ping timeout (20 s + 20 s).
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
 STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "45"))
@@ -459,7 +463,11 @@ async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> l
         s, r = fleet.senders, fleet.receivers
         await run_phase(s, r, 20, 3, signal_frame())  # warm-up: imports, compiled code, connections
         rows.append(
-            {"what": f"{label}, ws unloaded", "rate": 0, **await run_phase(s, r, 20, 5, signal_frame())}
+            {
+                "what": f"{label}, ws unloaded",
+                "rate": 0,
+                **await run_phase(s, r, 20, UNLOADED_SAMPLES / 20, signal_frame()),
+            }
         )
         if full and sockets == sizes[0]:
             rows.append(await rest_unloaded(target, plan, r))
@@ -498,7 +506,7 @@ async def rest_unloaded(target: Target, plan, receivers) -> dict:
 async def _rest_unloaded(target: Target, plan, receivers) -> dict:
     latencies = []
     async with aiohttp.ClientSession() as http:
-        for i in range(-20, 100):  # the first 20 warm the REST path up and are not counted
+        for i in range(-20, UNLOADED_SAMPLES):  # the first 20 warm the REST path up, not counted
             c = plan[i % len(receivers)]
             key = f"t-rest-{i}"
             started = time.perf_counter()
@@ -519,8 +527,8 @@ async def _rest_unloaded(target: Target, plan, receivers) -> dict:
         "what": f"{target.name}, REST unloaded",
         "rate": 0,
         **stats(latencies),
-        "sent": 100,
-        "lost": 100 - len(latencies),
+        "sent": UNLOADED_SAMPLES,
+        "lost": UNLOADED_SAMPLES - len(latencies),
     }
 
 
@@ -648,7 +656,11 @@ async def floor_matrix(floor: Target, rates) -> list[dict]:
         phone.reader = asyncio.create_task(raw_reader(phone))
     await run_phase(tx, rx, 20, 2, lambda k: k)  # warm-up
     rows = [
-        {"what": "floor: bare ASGI relay, unloaded", "rate": 0, **await run_phase(tx, rx, 20, 5, lambda k: k)}
+        {
+            "what": "floor: bare ASGI relay, unloaded",
+            "rate": 0,
+            **await run_phase(tx, rx, 20, UNLOADED_SAMPLES / 20, lambda k: k),
+        }
     ]
     for rate in rates:
         rows.append(
@@ -668,7 +680,11 @@ async def peer_matrix(peer: Target, rooms: int, rates) -> list[dict]:
     facts = await idle_facts(peer, len(tx + rx), rss_before, f"peer, {size_label(len(tx + rx))}")
     await run_phase(tx, rx, 20, 3, chat_frame)  # warm-up
     rows = [
-        {"what": "peer: tutorial consumer, unloaded", "rate": 0, **await run_phase(tx, rx, 20, 5, chat_frame)}
+        {
+            "what": "peer: tutorial consumer, unloaded",
+            "rate": 0,
+            **await run_phase(tx, rx, 20, UNLOADED_SAMPLES / 20, chat_frame),
+        }
     ]
     for rate in rates:
         rows.append(
