@@ -10,7 +10,7 @@ Bounded: every phase has a fixed length; the whole run takes about fifteen minut
 """
 
 import asyncio
-import contextlib
+import functools
 import gc
 import json
 import os
@@ -345,28 +345,28 @@ def vacuum_if_autovacuum_is_off() -> None:
             db.execute("VACUUM ANALYZE")
 
 
-@contextlib.contextmanager
-def collections_paused():
+def collections_paused(phase):
     """The client is the measuring instrument: its own garbage collections are not the
     server's latency. Measured in the client (5k phones): a full collection of 180 ms,
     young ones of 7-15 ms, each delaying every frame it read meanwhile, within phases
     that the servers held. So the client collects between phases, not during them (the
     servers' own schedule is config/collector.py's, and it is measured)."""
-    gc.collect()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+
+    @functools.wraps(phase)
+    async def paused(*args, **kwargs):
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        try:
+            return await phase(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
+@collections_paused
 async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
-    with collections_paused():
-        return await _run_phase(senders, receivers, rate, seconds, make_frame, skip)
-
-
-async def _run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     """Open loop: sends at their scheduled times whatever the answers; latency is taken
     from the scheduled time, so a server that falls behind is charged for it. Senders
     whose index is in `skip` are left out.
@@ -498,12 +498,8 @@ async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> l
     return rows
 
 
+@collections_paused
 async def rest_unloaded(target: Target, plan, receivers) -> dict:
-    with collections_paused():
-        return await _rest_unloaded(target, plan, receivers)
-
-
-async def _rest_unloaded(target: Target, plan, receivers) -> dict:
     latencies = []
     async with aiohttp.ClientSession() as http:
         for i in range(-20, UNLOADED_SAMPLES):  # the first 20 warm the REST path up, not counted
@@ -618,13 +614,9 @@ async def stalled_reader(
     ]
 
 
+@collections_paused
 async def fan_out(fleet: Fleet, label: str) -> dict:
     """Every couple's reminder due at the same moment: time until the last socket has it."""
-    with collections_paused():
-        return await _fan_out(fleet, label)
-
-
-async def _fan_out(fleet: Fleet, label: str) -> dict:
     for p in fleet.phones:
         p.reminders, p.reminder_at = 0, None
     due = time.perf_counter()
