@@ -161,7 +161,7 @@ if DATABASE_URL:
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["ENGINE"] = "config.postgresql"  # health checks at most once a second
+        DATABASES["default"]["ENGINE"] = "config.postgresql"  # health checks without a round trip
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
