@@ -46,19 +46,26 @@ class ThreadKeepingASGIHandler(ASGIHandler):
         # one (or a slow client still sending its body) costs no thread. Never blocks:
         # past `keep` concurrent requests, a thread is made and later let go.
         executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, "http")
-        try:
-            async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
-        finally:
+        kept = False
+
+        def keep_if_room() -> bool:
+            nonlocal kept
             # The most recently used thread is handed out first: its connection was
             # checked the most recently.
-            if len(self._idle) < self.keep:
+            if not kept and len(self._idle) < self.keep:
                 self._idle.append(executor)
-            else:
+                kept = True
+            return kept
+
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send, keep_if_room)
+        finally:
+            if not keep_if_room():
                 executor.submit(connections.close_all)
                 executor.shutdown(wait=False)
 
-    async def handle(self, scope, receive, send):
+    async def handle(self, scope, receive, send, keep_if_room=lambda: False):
         """Django's handle, with the request's sync work in one trip to its thread (the
         one borrowed above, through ThreadSensitiveContext). Django's also listens for
         the client's disconnect meanwhile, which cancels only async views: every view
@@ -73,6 +80,12 @@ class ThreadKeepingASGIHandler(ASGIHandler):
             try:
                 await self.send_response(response, send)
             finally:
+                # The client may have its response and be sending its next request
+                # already: kept now, the thread (and its connection) is there for it,
+                # and its work waits behind request_finished on the thread, which runs
+                # one call at a time. Kept after, that request made a thread and a
+                # connection of its own.
+                keep_if_room()
                 await sync_to_async(response.close, thread_sensitive=True)()  # request_finished
 
     def respond(self, scope, body_file):

@@ -58,6 +58,25 @@ def test_it_runs_requests_one_after_another_on_one_thread_and_connection(seen):
     assert wrappers[0].connection is not None  # kept open for the next request
 
 
+def test_it_gives_its_thread_to_a_request_that_arrives_while_the_last_one_finishes(seen):
+    """A client that has its response sends the next request at once; the handler still
+    has request_finished to run. Threads were given back after it, so that request made a
+    thread and a PostgreSQL connection of its own (a flaky CI run found it)."""
+    app = ThreadKeepingASGIHandler(keep=2)
+
+    async def back_to_back():
+        first = HttpCommunicator(app, "GET", "/healthz/", headers=[(b"host", b"testserver")])
+        assert (await first.get_response(timeout=10))["status"] == 200
+        status = await get(app, "/healthz/")  # before the first has sent request_finished
+        await first.wait(timeout=10)
+        return status
+
+    assert asyncio.run(back_to_back()) == 200
+    threads, wrappers = seen
+    assert len(threads) == 2 and len(set(threads)) == 1
+    assert len(app._idle) == 1
+
+
 def test_it_lets_go_of_threads_past_those_it_keeps_and_closes_their_connections(seen, monkeypatch):
     app = ThreadKeepingASGIHandler(keep=1)
     closed_on = []
