@@ -1,7 +1,8 @@
 import pytest
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
+from couples.auth import TokenAuthentication
 from couples.models import User
 from tests.conftest import make_user
 
@@ -58,6 +59,29 @@ def test_it_refuses_anonymous_requests(anon):
         r = anon.get(path)
         assert r.status_code in (401, 403)
         assert r.json()["code"] == "not_authenticated"
+
+
+def test_it_knows_a_token_and_its_whole_user_in_one_query(alice, django_assert_num_queries):
+    token = Token.objects.create(user=alice)
+    request = APIRequestFactory().get("/api/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    with django_assert_num_queries(1):
+        user, auth = TokenAuthentication().authenticate(request)
+    assert isinstance(auth, Token) and auth.key == token.key and auth.user is user
+    assert auth.created == token.created
+    assert user.pk == alice.pk and not user._state.adding
+    fresh = User.objects.get(pk=alice.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(fresh, field.attname), field.name
+        assert type(getattr(user, field.attname)) is type(getattr(fresh, field.attname)), field.name
+
+
+def test_it_refuses_an_unknown_token_and_an_inactive_persons(alice):
+    token = Token.objects.create(user=alice)
+    r = APIClient(HTTP_AUTHORIZATION=f"Token {token.key[:-1]}x").get("/api/me/")
+    assert r.status_code == 401 and r.json() == {"code": "authentication_failed", "detail": "Invalid token."}
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    r = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/me/")
+    assert r.status_code == 401 and r.json()["detail"] == "User inactive or deleted."
 
 
 def test_it_logs_a_browser_in_with_a_session_and_csrf(alice):
