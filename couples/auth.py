@@ -3,9 +3,7 @@
 A module of its own: DRF imports the authentication classes while its views load, so
 this may import nothing that imports rest_framework.views."""
 
-import functools
-
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
@@ -14,38 +12,48 @@ from couples.models import User
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """The token and its user read in one plain statement: through the ORM (a
-    select_related query built and compiled for every request) the lookup was a third
+    select_related query built and compiled for every request) the lookup was about a fifth
     of a REST tap's CPU in its process (docs/benchmarks.md). The answers are DRF's."""
 
     def authenticate_credentials(self, key):
-        with connection.cursor() as cursor:
-            cursor.execute(_token_and_user_sql(), [key])
+        # Looked up once: every attribute of django.db.connection is a look in asgiref's
+        # Local, which costs in a request's thread.
+        db = connections[DEFAULT_DB_ALIAS]
+        with db.cursor() as cursor:
+            cursor.execute(_token_and_user_sql(db), [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        token = _from_row(Token, row[: len(Token._meta.concrete_fields)])
-        token.user = _from_row(User, row[len(Token._meta.concrete_fields) :])
+        token = _from_row(db, Token, row[: len(Token._meta.concrete_fields)])
+        token.user = _from_row(db, User, row[len(Token._meta.concrete_fields) :])
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         return (token.user, token)
 
 
-def _from_row(model, values):
+def _from_row(db, model, values):
     """A model instance as the ORM would make it, the backend's converters applied
     (SQLite hands back datetimes as text, for one)."""
     fields = model._meta.concrete_fields
     converted = []
     for field, value in zip(fields, values, strict=True):
         column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            value = convert(value, column, connection)
+        for convert in db.ops.get_db_converters(column) + column.get_db_converters(db):
+            value = convert(value, column, db)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
-@functools.cache
-def _token_and_user_sql() -> str:
-    q = connection.ops.quote_name
+_sql: dict[str, str] = {}  # by vendor
+
+
+def _token_and_user_sql(db) -> str:
+    if db.vendor not in _sql:
+        _sql[db.vendor] = _token_and_user_sql_for(db.ops.quote_name)
+    return _sql[db.vendor]
+
+
+def _token_and_user_sql_for(q) -> str:
     columns = [f"t.{q(f.column)}" for f in Token._meta.concrete_fields]
     columns += [f"u.{q(f.column)}" for f in User._meta.concrete_fields]
     return (
