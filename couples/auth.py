@@ -3,6 +3,8 @@
 A module of its own: DRF imports the authentication classes while its views load, so
 this may import nothing that imports rest_framework.views."""
 
+import functools
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -16,11 +18,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     of a REST tap's CPU in its process (docs/benchmarks.md). The answers are DRF's."""
 
     def authenticate_credentials(self, key):
-        # Looked up once: every attribute of django.db.connection is a look in asgiref's
-        # Local, which costs in a request's thread.
-        db = connections[DEFAULT_DB_ALIAS]
+        db = connections[DEFAULT_DB_ALIAS]  # the thread's, once for the statement and converters
         with db.cursor() as cursor:
-            cursor.execute(_token_and_user_sql(db), [key])
+            cursor.execute(_token_and_user_sql(db.vendor), [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
@@ -44,16 +44,9 @@ def _from_row(db, model, values):
     return model.from_db(db.alias, [f.attname for f in fields], converted)
 
 
-_sql: dict[str, str] = {}  # by vendor
-
-
-def _token_and_user_sql(db) -> str:
-    if db.vendor not in _sql:
-        _sql[db.vendor] = _token_and_user_sql_for(db.ops.quote_name)
-    return _sql[db.vendor]
-
-
-def _token_and_user_sql_for(q) -> str:
+@functools.cache
+def _token_and_user_sql(vendor: str) -> str:
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name  # one vendor's, the same for each connection
     columns = [f"t.{q(f.column)}" for f in Token._meta.concrete_fields]
     columns += [f"u.{q(f.column)}" for f in User._meta.concrete_fields]
     return (
