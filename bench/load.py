@@ -424,6 +424,15 @@ def chat_frame(key):
     return json.dumps({"message": key})
 
 
+async def unloaded(what: str, senders, receivers, make_frame) -> dict:
+    """UNLOADED_SAMPLES changes at 20 a second: every process asleep between two."""
+    return {
+        "what": what,
+        "rate": 0,
+        **await run_phase(senders, receivers, 20, UNLOADED_SAMPLES / 20, make_frame),
+    }
+
+
 async def rated(target: Target, what: str, senders, receivers, rate, seconds, make_frame, **kw) -> dict:
     cpu = target.cpu_ms()
     result = await run_phase(senders, receivers, rate, seconds, make_frame, **kw)
@@ -462,13 +471,7 @@ async def porchlight_matrix(target: Target, plan, sizes, rates, full: bool) -> l
         rows += await idle_facts(target, len(fleet.phones), rss_before, label)
         s, r = fleet.senders, fleet.receivers
         await run_phase(s, r, 20, 3, signal_frame())  # warm-up: imports, compiled code, connections
-        rows.append(
-            {
-                "what": f"{label}, ws unloaded",
-                "rate": 0,
-                **await run_phase(s, r, 20, UNLOADED_SAMPLES / 20, signal_frame()),
-            }
-        )
+        rows.append(await unloaded(f"{label}, ws unloaded", s, r, signal_frame()))
         if full and sockets == sizes[0]:
             rows.append(await rest_unloaded(target, plan, r))
         last = full and sockets == sizes[-1]
@@ -647,13 +650,7 @@ async def floor_matrix(floor: Target, rates) -> list[dict]:
         phone.reader.cancel()
         phone.reader = asyncio.create_task(raw_reader(phone))
     await run_phase(tx, rx, 20, 2, lambda k: k)  # warm-up
-    rows = [
-        {
-            "what": "floor: bare ASGI relay, unloaded",
-            "rate": 0,
-            **await run_phase(tx, rx, 20, UNLOADED_SAMPLES / 20, lambda k: k),
-        }
-    ]
+    rows = [await unloaded("floor: bare ASGI relay, unloaded", tx, rx, lambda k: k)]
     for rate in rates:
         rows.append(
             await rated(floor, f"floor: bare ASGI relay, {rate}/s", tx, rx, rate, SECONDS, lambda k: k)
@@ -671,13 +668,7 @@ async def peer_matrix(peer: Target, rooms: int, rates) -> list[dict]:
     await open_all(tx + rx)
     facts = await idle_facts(peer, len(tx + rx), rss_before, f"peer, {size_label(len(tx + rx))}")
     await run_phase(tx, rx, 20, 3, chat_frame)  # warm-up
-    rows = [
-        {
-            "what": "peer: tutorial consumer, unloaded",
-            "rate": 0,
-            **await run_phase(tx, rx, 20, UNLOADED_SAMPLES / 20, chat_frame),
-        }
-    ]
+    rows = [await unloaded("peer: tutorial consumer, unloaded", tx, rx, chat_frame)]
     for rate in rates:
         rows.append(
             await rated(peer, f"peer: tutorial consumer, {rate}/s", tx, rx, rate, SECONDS, chat_frame)
