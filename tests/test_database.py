@@ -1,6 +1,7 @@
 """The PostgreSQL backend: its health check (no ping: a look at the socket),
 the statements it prepares, and the plans they get."""
 
+import asyncio
 import os
 import resource
 import time
@@ -8,13 +9,14 @@ import time
 import psycopg
 import pytest
 from channels.db import database_sync_to_async
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from config.postgresql import base
+from couples.bell import bell_listen, bell_unlisten
 from couples.models import Event, User
 from couples.services import NotPaired
-from signals import inloop
+from signals import inloop, services
 from signals.push import push_dispatch_next
 from signals.services import signal_set
 from tests.conftest import make_user, pair
@@ -143,7 +145,7 @@ async def test_it_lets_go_of_the_couple_after_a_loop_tap_that_writes_nothing():
         second = await inloop.signal_set_in_loop(user=alice, state="yellow", note="", op_id="o2")
         assert await lock_free()
     finally:  # a transaction left open would hold up the test database's teardown
-        await inloop._connection_slot()[1][0].close()
+        await inloop._line().conn.close()
         await other.close()
 
     def changes():
@@ -170,11 +172,103 @@ async def test_it_writes_from_the_loop_on_a_connection_past_selects_limit():
     spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
     try:
         first = await inloop.signal_set_in_loop(user=alice, state="green", note="", op_id=None)
-        assert inloop._connection_slot()[1][0].fileno() > 1024
+        assert inloop._line().conn.fileno() > 1024
         second = await inloop.signal_set_in_loop(user=alice, state="yellow", note="", op_id=None)
         assert second.seq == first.seq + 1
     finally:
         for fd in spare:
             os.close(fd)
-        await inloop._connection_slot()[1][0].close()
+        await inloop._line().conn.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _three_couples() -> list:
+    people = []
+    for name in ("a", "b", "c"):
+        one, two = make_user(f"{name}1"), make_user(f"{name}2")
+        pair(one, two)
+        people.append(one)
+    return people
+
+
+def _changes() -> list[tuple[str, int, int]]:
+    """(note, seq, the transaction that wrote it) of every light change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data->>'note', seq, xmin::text::bigint FROM couples_event"
+            " WHERE kind = 'signal.changed' ORDER BY id"
+        )
+        return cursor.fetchall()
+
+
+async def test_it_writes_taps_that_come_together_in_one_transaction():
+    people = await database_sync_to_async(_three_couples)()
+    try:
+        events = await asyncio.gather(
+            *(
+                inloop.signal_set_in_loop(user=person, state="green", note=person.username, op_id=None)
+                for person in people
+            )
+        )
+    finally:
+        await inloop._line().conn.close()
+    assert [event.data["note"] for event in events] == ["a1", "b1", "c1"]
+    changes = await database_sync_to_async(_changes)()
+    assert sorted(note for note, _, _ in changes) == ["a1", "b1", "c1"]
+    assert len({written_by for _, _, written_by in changes}) == 1  # one commit for the three
+    assert [seq for _, seq, _ in changes] == [event.seq for event in events]
+
+
+async def test_it_writes_the_rest_of_a_batch_when_one_tap_fails(monkeypatch):
+    people = await database_sync_to_async(_three_couples)()
+    real = services.light_set_statement
+
+    def failing_for_b(**tap):
+        return ("SELECT 1 / 0", []) if tap["note"] == "b1" else real(**tap)
+
+    monkeypatch.setattr(services, "light_set_statement", failing_for_b)
+    try:
+        outcomes = await asyncio.gather(
+            *(
+                inloop.signal_set_in_loop(user=person, state="green", note=person.username, op_id=None)
+                for person in people
+            ),
+            return_exceptions=True,
+        )
+        # The connection is still good: the next tap goes through on it.
+        later = await inloop.signal_set_in_loop(user=people[1], state="yellow", note="later", op_id=None)
+    finally:
+        await inloop._line().conn.close()
+    assert isinstance(outcomes[1], DatabaseError)
+    assert [outcomes[0].data["note"], outcomes[2].data["note"]] == ["a1", "c1"]
+    changes = await database_sync_to_async(_changes)()
+    # Each written once, alone, after the batch as a whole was not written at all.
+    assert sorted(note for note, _, _ in changes) == ["a1", "c1", "later"]
+    assert len({written_by for _, _, written_by in changes}) == 3
+    assert later.seq == outcomes[0].seq  # b's couple: its first change, no seq taken by the failure
+
+
+async def test_it_rings_a_tap_written_after_its_socket_went_away(settings):
+    settings.REDIS_URL = None  # this process's listeners only
+    (alice,) = await database_sync_to_async(lambda: _three_couples()[:1])()
+    couple_id = await database_sync_to_async(lambda: alice.active_couple().pk)()
+    heard = asyncio.get_running_loop().create_future()
+
+    class Partner:
+        async def couple_event(self, message):
+            heard.set_result(message["event"])
+
+    partner = Partner()
+    await bell_listen(f"couple.{couple_id}", partner)
+    try:
+        tap = asyncio.ensure_future(
+            inloop.signal_set_in_loop(user=alice, state="green", note="still here", op_id=None)
+        )
+        await asyncio.sleep(0)  # queued for the writer
+        tap.cancel()  # the socket closed
+        event = await asyncio.wait_for(heard, 5)
+    finally:
+        bell_unlisten(f"couple.{couple_id}", partner)
+        await inloop._line().conn.close()
+    assert event["data"]["note"] == "still here"
+    assert [note for note, _, _ in await database_sync_to_async(_changes)()] == ["still here"]
