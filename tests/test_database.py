@@ -272,3 +272,22 @@ async def test_it_rings_a_tap_written_after_its_socket_went_away(settings):
         await inloop._line().conn.close()
     assert event["data"]["note"] == "still here"
     assert [note for note, _, _ in await database_sync_to_async(_changes)()] == ["still here"]
+
+
+async def test_it_takes_a_batchs_couples_in_couple_order():
+    """Two workers' batches lock their couples in the same order, so neither can hold
+    one couple while waiting for another that the other holds (a deadlock)."""
+    people = await database_sync_to_async(_three_couples)()
+    couples = await database_sync_to_async(lambda: [person.active_couple().pk for person in people])()
+    try:
+        await asyncio.gather(
+            *(
+                inloop.signal_set_in_loop(
+                    user=person, state="green", note=person.username, op_id=None, couple_id=couple_id
+                )
+                for person, couple_id in reversed(list(zip(people, couples, strict=True)))
+            )
+        )
+    finally:
+        await inloop._line().conn.close()
+    assert [note for note, _, _ in await database_sync_to_async(_changes)()] == ["a1", "b1", "c1"]
