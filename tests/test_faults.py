@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from websockets.asyncio.client import connect
 
@@ -113,13 +115,16 @@ def register(worker, username):
 
 
 @contextmanager
-def a_couple_on_a_private_postgresql():
-    """A worker on a throwaway PostgreSQL cluster (safe to stop), and a paired couple's tokens."""
+def a_couple_on_a_private_postgresql(settings: dict | None = None):
+    """A worker on a throwaway PostgreSQL cluster (safe to stop), and a paired couple's
+    tokens. `settings`: the worker's own environment variables."""
     cluster = PostgresCluster()
     cluster.start()
     env = {**os.environ, "DATABASE_URL": cluster.url}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    worker = AsgiWorker(database_url=cluster.url, redis_url=os.environ["REDIS_URL"], heartbeat=1)
+    worker = AsgiWorker(
+        database_url=cluster.url, redis_url=os.environ["REDIS_URL"], heartbeat=1, env=settings
+    )
     worker.start()
     try:
         alice, bob = register(worker, "alice"), register(worker, "bob")
@@ -212,3 +217,76 @@ def test_it_answers_unavailable_over_the_socket_during_a_postgresql_restart_and_
         assert kinds[18:] == ["event"] * 12, f"the socket's writes came back at once: {kinds}"
         assert written == list(range(2, 2 + len(written))), "each written tap is one event, no gap"
         assert [e["seq"] for e in listener.events] == written
+
+
+def test_it_writes_each_tap_of_bursts_once_across_a_postgresql_restart():
+    """Taps that queue on a worker go to PostgreSQL together, in one transaction
+    (signals.inloop). PostgreSQL stops in the middle of a burst: each tap is written or
+    answered unavailable; tried again with its op_id it is written, and once in all."""
+    # Bursts past the flood limit's (30 frames) are the point here.
+    with a_couple_on_a_private_postgresql({"PORCHLIGHT_WS_FRAME_BURST": "500"}) as (
+        cluster,
+        worker,
+        alice,
+        bob,
+    ):
+        origin = f"http://127.0.0.1:{worker.port}"
+
+        async def open_phone(token):
+            ticket = (await asyncio.to_thread(api, worker, "/api/ws-ticket/", token))[1]["ticket"]
+            return await connect(f"ws://127.0.0.1:{worker.port}/ws/?ticket={ticket}", origin=origin)
+
+        async def burst(phones, name: str, retry: dict | None = None) -> dict:
+            """Every phone sends its taps at once; the answer to each op_id: its event,
+            an ack (a retry of a tap written before) or an error."""
+            sent = retry or {f"{name}-{n}-{i}": n for n in range(len(phones)) for i in range(8)}
+            for op_id, n in sent.items():
+                state = ("green", "yellow")[int(op_id.rsplit("-", 1)[1]) % 2]
+                await phones[n].send(json.dumps({"type": "signal.set", "state": state, "op_id": op_id}))
+            answers = {}
+            for n, phone in enumerate(phones):
+                mine = {op_id for op_id, m in sent.items() if m == n}
+                while not mine <= answers.keys():
+                    got = json.loads(await asyncio.wait_for(phone.recv(), 10))
+                    if got.get("op_id") in mine and got["type"] in ("event", "ack", "error"):
+                        answers[got["op_id"]] = (got["type"], got.get("code"), n)
+            return answers
+
+        async def scenario():
+            listener = Listener(worker, bob)
+            task = await listen(listener)
+            phones = [await open_phone(alice), await open_phone(alice), await open_phone(bob)]
+            for phone in phones:
+                await phone.recv()  # the snapshot
+            first = await burst(phones, "up")
+            stopping = asyncio.ensure_future(asyncio.to_thread(cluster.stop))
+            during = await burst(phones, "stop")
+            await stopping
+            down = await burst(phones, "down")
+            cluster.start()
+            failed = {op_id: n for op_id, (kind, _, n) in {**during, **down}.items() if kind == "error"}
+            retried = await burst(phones, "retry", retry=failed)
+            after = await burst(phones, "after")
+            await asyncio.sleep(1)  # the listener has had every event
+            await stop(listener, task)
+            for phone in phones:
+                await phone.close()
+            return first, during, down, retried, after, listener
+
+        first, during, down, retried, after, listener = asyncio.run(scenario())
+        assert {kind for kind, _, _ in first.values()} == {"event"}
+        assert {kind for kind, _, _ in after.values()} == {"event"}
+        assert {(kind, code) for kind, code, _ in down.values()} == {("error", "unavailable")}
+        assert {code for kind, code, _ in during.values() if kind == "error"} <= {"unavailable"}
+        assert {kind for kind, _, _ in retried.values()} <= {"event", "ack"}
+        changes = [e for e in listener.events if e["kind"] == "signal.changed"]
+        written = Counter(e["op_id"] for e in changes)
+        every = set(first) | set(during) | set(down) | set(after)
+        assert set(written) == every and set(written.values()) == {1}, "each tap written once"
+        seqs = [e["seq"] for e in listener.events]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "no gap, nothing twice"
+        with psycopg.connect(cluster.url) as db:
+            rows, commits = db.execute(
+                "SELECT count(*), count(DISTINCT xmin::text) FROM couples_event WHERE op_id LIKE 'up-%'"
+            ).fetchone()
+        assert rows == 24 and commits < rows, "taps that came together were written together"
