@@ -223,23 +223,23 @@ def test_it_writes_each_tap_of_bursts_once_across_a_postgresql_restart():
     """Taps that queue on a worker go to PostgreSQL together, in one transaction
     (signals.inloop). PostgreSQL stops in the middle of a burst: each tap is written or
     answered unavailable; tried again with its op_id it is written, and once in all."""
-    # Bursts past the flood limit's (30 frames) are the point here.
-    with a_couple_on_a_private_postgresql({"PORCHLIGHT_WS_FRAME_BURST": "500"}) as (
-        cluster,
-        worker,
-        alice,
-        bob,
-    ):
+    bursts_allowed = {"PORCHLIGHT_WS_FRAME_BURST": "500"}  # past the flood limit's 30 frames
+    with a_couple_on_a_private_postgresql(bursts_allowed) as (cluster, worker, alice, bob):
         origin = f"http://127.0.0.1:{worker.port}"
 
         async def open_phone(token):
             ticket = (await asyncio.to_thread(api, worker, "/api/ws-ticket/", token))[1]["ticket"]
             return await connect(f"ws://127.0.0.1:{worker.port}/ws/?ticket={ticket}", origin=origin)
 
-        async def burst(phones, name: str, retry: dict | None = None) -> dict:
+        def taps(name: str) -> dict:
+            """Eight taps for each of the three phones: op_id -> the phone that sends it."""
+            return {f"{name}-{n}-{i}": n for n in range(3) for i in range(8)}
+
+        latest = [0]  # the latest seq the phones were shown
+
+        async def burst(phones, sent: dict) -> dict:
             """Every phone sends its taps at once; the answer to each op_id: its event,
             an ack (a retry of a tap written before) or an error."""
-            sent = retry or {f"{name}-{n}-{i}": n for n in range(len(phones)) for i in range(8)}
             for op_id, n in sent.items():
                 state = ("green", "yellow")[int(op_id.rsplit("-", 1)[1]) % 2]
                 await phones[n].send(json.dumps({"type": "signal.set", "state": state, "op_id": op_id}))
@@ -248,6 +248,7 @@ def test_it_writes_each_tap_of_bursts_once_across_a_postgresql_restart():
                 mine = {op_id for op_id, m in sent.items() if m == n}
                 while not mine <= answers.keys():
                     got = json.loads(await asyncio.wait_for(phone.recv(), 10))
+                    latest[0] = max(latest[0], got.get("seq", 0))
                     if got.get("op_id") in mine and got["type"] in ("event", "ack", "error"):
                         answers[got["op_id"]] = (got["type"], got.get("code"), n)
             return answers
@@ -258,16 +259,17 @@ def test_it_writes_each_tap_of_bursts_once_across_a_postgresql_restart():
             phones = [await open_phone(alice), await open_phone(alice), await open_phone(bob)]
             for phone in phones:
                 await phone.recv()  # the snapshot
-            first = await burst(phones, "up")
+            first = await burst(phones, taps("up"))
             stopping = asyncio.ensure_future(asyncio.to_thread(cluster.stop))
-            during = await burst(phones, "stop")
+            during = await burst(phones, taps("stop"))
             await stopping
-            down = await burst(phones, "down")
+            down = await burst(phones, taps("down"))
             cluster.start()
             failed = {op_id: n for op_id, (kind, _, n) in {**during, **down}.items() if kind == "error"}
-            retried = await burst(phones, "retry", retry=failed)
-            after = await burst(phones, "after")
-            await asyncio.sleep(1)  # the listener has had every event
+            retried = await burst(phones, failed)
+            after = await burst(phones, taps("after"))
+            await listener.wait_for_seq(latest[0], timeout=20)
+            await asyncio.sleep(0.3)  # nothing more comes
             await stop(listener, task)
             for phone in phones:
                 await phone.close()
