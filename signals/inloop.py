@@ -104,10 +104,10 @@ async def _write_waiting(line: _Line) -> None:
 
 async def _connected(line: _Line) -> psycopg.AsyncConnection:
     conn = line.conn
-    # Found before the tap, a connection the server ended while idle (a restart) is
-    # replaced, so the tap goes through. Found by the tap itself, whether its statement
-    # ran could not be told, so the tap fails (unavailable) and the phone tries again
-    # with its op_id.
+    # Found before a batch, a connection the server ended while idle (a restart) is
+    # replaced, so the batch goes through. Found by the batch itself, whether its
+    # statements ran could not be told, so each of its taps fails (unavailable) and the
+    # phones try again with their op_ids.
     if conn is not None and not connection_ended(conn):
         return conn
     if conn is not None:
