@@ -365,6 +365,11 @@ def collections_paused(phase):
     return paused
 
 
+# How far behind its schedule the client sent, every send of every phase: what of a
+# row's latency was the instrument's own (a busy client sends late, and pays for it).
+SENT_LATE_MS: list[float] = []
+
+
 class Clock:
     """Wakes the client at a send's scheduled time. asyncio.sleep waits in epoll, whose
     timeout is whole milliseconds rounded up: it woke 0.73 ms late at the median here, and
@@ -425,6 +430,7 @@ async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     for k in range(total):
         at = start + k / rate
         await clock.until(at)
+        SENT_LATE_MS.append((time.perf_counter() - at) * 1000)
         index = active[k % len(active)]
         key = f"t{k}-{random.random():.6f}"
         sent.append((index, key, at))
@@ -910,6 +916,13 @@ def main() -> int:
     connection.close()
     began = time.monotonic()
     rows = asyncio.run(measure(plan))
+    late = stats(SENT_LATE_MS)
+    rows.append(
+        {
+            "what": "client: its sends behind their scheduled time, every phase (ms)",
+            "value": f"p50 {late['p50']:.2f}, p99 {late['p99']:.2f}, max {late['max']:.2f}",
+        }
+    )
     out = table(rows)
     header = (
         f"Sizes {', '.join(size_label(s) for s in SIZES)} (couples with 2-3 devices), {SECONDS:g} s per rate, "
