@@ -427,15 +427,17 @@ async def run_phase(senders, receivers, rate, seconds, make_frame, skip=()):
     start = time.perf_counter() + 0.2
     total = int(rate * seconds)
     clock = Clock()
-    for k in range(total):
-        at = start + k / rate
-        await clock.until(at)
-        SENT_LATE_MS.append((time.perf_counter() - at) * 1000)
-        index = active[k % len(active)]
-        key = f"t{k}-{random.random():.6f}"
-        sent.append((index, key, at))
-        asyncio.ensure_future(_send(senders[index], make_frame(key)))
-    clock.close()
+    try:
+        for k in range(total):
+            at = start + k / rate
+            await clock.until(at)
+            SENT_LATE_MS.append((time.perf_counter() - at) * 1000)
+            index = active[k % len(active)]
+            key = f"t{k}-{random.random():.6f}"
+            sent.append((index, key, at))
+            asyncio.ensure_future(_send(senders[index], make_frame(key)))
+    finally:
+        clock.close()  # a phase that fails leaves no timer on the loop
     await asyncio.sleep(2)  # grace for the last ones
     latencies, late = [], []
     for index, key, at in sent:
