@@ -30,7 +30,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	@echo "Porchlight on http://127.0.0.1:$(PORT)/ (SQLite + in-memory channel layer)"
 	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log \
-		--ws-per-message-deflate false
+		--no-proxy-headers --ws-per-message-deflate false --ws-max-size 4096
 
 test: lint test-embedded test-scaled
 

@@ -63,7 +63,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import InvalidHandshake  # noqa: E402
 
 from couples.models import Couple, Event, Membership, User, WsTicket  # noqa: E402
-from couples.services import ws_ticket_create  # noqa: E402
+from couples.services import login_of_token, ws_ticket_create  # noqa: E402
 from rhythms.models import Block, Reminder  # noqa: E402
 from signals.models import Signal, SignalSpan  # noqa: E402
 
@@ -207,7 +207,8 @@ def prepare() -> list[dict]:
 
 
 def tickets_for(users: list) -> list[str]:
-    return [ws_ticket_create(user=u, auth_key="t:bench") for u in users]
+    tokens = {t.user_id: t.key for t in Token.objects.filter(user__in=users)}
+    return [ws_ticket_create(user=u, login=login_of_token(tokens[u.pk])) for u in users]
 
 
 class Phone:

@@ -23,7 +23,7 @@ import config.urls  # noqa: E402, F401
 from config.collector import gc_full_every, gc_settle  # noqa: E402
 from config.http import ThreadKeepingASGIHandler  # noqa: E402
 from couples.logs import RedactTickets  # noqa: E402
-from couples.sockets import TicketAuthMiddleware  # noqa: E402
+from couples.tickets import TicketAuthMiddleware  # noqa: E402
 from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
 from rhythms.scheduler import run as scheduler_run  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402

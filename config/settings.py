@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "couples.middleware.api_no_store",
 ]
 
 # A strict policy on every page: no inline script or style, nothing from elsewhere.
@@ -193,6 +194,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "couples.User"
+# Database sessions whose rows name their user (couples.LoginSession): a password change
+# ends the person's other sessions, account deletion all of them.
+SESSION_ENGINE = "couples.sessions"
 CSRF_FAILURE_VIEW = "couples.api.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -226,7 +230,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["couples.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `?format=` is ours (the export's json|csv), not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
@@ -235,9 +239,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "join_user": envstr("PORCHLIGHT_JOIN_RATE_USER", "10/min"),
         "join_ip": envstr("PORCHLIGHT_JOIN_RATE_IP", "30/min"),
+        # couples.throttles: every attempt per address; failures per (account, address);
+        # failures per account from places it has not logged in from.
         "login": envstr("PORCHLIGHT_LOGIN_RATE", "10/min"),
+        "login_failures": envstr("PORCHLIGHT_LOGIN_FAILURE_RATE", "10/hour"),
         "login_account": envstr("PORCHLIGHT_LOGIN_ACCOUNT_RATE", "20/hour"),
     },
+    # Client addresses (throttles): the socket's, or behind this many trusted reverse
+    # proxies the one the nearest of them saw in X-Forwarded-For. 0 ignores the header,
+    # so a forged one cannot give a client a new throttle key.
+    "NUM_PROXIES": envint("PORCHLIGHT_TRUSTED_PROXIES", 0),
 }
 
 SPECTACULAR_SETTINGS = {

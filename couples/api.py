@@ -1,6 +1,5 @@
 """Shared pieces of the JSON API: error shape, throttles, and who is asking."""
 
-import hashlib
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from couples.services import ServiceError, auth_key_for_session, auth_key_for_token
+from couples.services import ServiceError, login_of_session, login_of_token
 from couples.words import WORDS
 
 log = logging.getLogger(__name__)
@@ -78,30 +77,11 @@ class JoinAddressThrottle(KeyedThrottle):
     by_user = False
 
 
-class LoginThrottle(KeyedThrottle):
-    scope = "login"
-    by_user = False
-
-
-class LoginAccountThrottle(SimpleRateThrottle):
-    """Guessing one account's password from many addresses is limited too."""
-
-    scope = "login_account"
-
-    def get_cache_key(self, request, view):
-        username = request.data.get("username") if isinstance(request.data, dict) else None
-        if not isinstance(username, str) or not username:
-            return None
-        # Hashed: a username may hold any character, a cache key may not.
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-        return f"throttle_{self.scope}_{digest}"
-
-
-def request_auth_key(request) -> str:
+def request_login(request) -> str:
     """Which login this request rides on: a token, or a browser session."""
     if isinstance(request.auth, Token):
-        return auth_key_for_token(request.auth.key)
-    return auth_key_for_session(request.session.session_key)
+        return login_of_token(request.auth.key)
+    return login_of_session(request.session.session_key)
 
 
 def csrf_failure(request, reason=""):

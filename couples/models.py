@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -169,13 +170,29 @@ class Event(models.Model):
         return frame
 
 
+class LoginSession(AbstractBaseSession):
+    """A browser session (Django's database sessions) that knows whose it is, so that a
+    password change can end a person's other sessions and account deletion all of them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from couples.sessions import SessionStore
+
+        return SessionStore
+
+
 class WsTicket(models.Model):
     """A single-use, short-lived pass for a non-browser client's websocket."""
 
     digest = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
-    # Which login made it ("s:<session>" or "t:<token>"), so logout closes its sockets.
-    auth_key = models.CharField(max_length=80)
+    # The login that minted it ("s:<session key>" or "t:<token key>"): the ticket is
+    # good only while that login is, and the socket it opens lives and dies with it.
+    login = models.CharField(max_length=80)
     expires_at = models.DateTimeField(db_index=True)
 
 

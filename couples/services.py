@@ -21,6 +21,7 @@ from couples.models import (
     Couple,
     Event,
     Invite,
+    LoginSession,
     Membership,
     User,
     WsTicket,
@@ -227,7 +228,9 @@ def couple_end(*, couple: Couple, leaving: User, actor: User | None) -> None:
     """End a locked couple: `partner.left` for the one leaving, every membership closed,
     and both partners' sockets closed after commit."""
     now = timezone.now()
-    event_append(couple=couple, kind="partner.left", actor=actor, data={"user": leaving.pk})
+    # A deleted account (no actor) leaves no id of theirs behind in the partner's log.
+    data = {"user": leaving.pk if actor is not None else None}
+    event_append(couple=couple, kind="partner.left", actor=actor, data=data)
     members = couple.memberships.filter(left_at__isnull=True)
     for member_id in list(members.values_list("user_id", flat=True)):
         transaction.on_commit(lambda m=member_id: sockets_close(user_id=m, code=CLOSE_NOT_PAIRED))
@@ -244,48 +247,82 @@ def couple_unpair(*, user: User) -> Couple:
     return couple
 
 
-def auth_key_for_session(session_key: str | None) -> str:
-    return "s:" + hashlib.sha256((session_key or "").encode()).hexdigest()[:40]
+def login_of_session(session_key: str | None) -> str:
+    """A login names what a request or socket rides on: a browser session or an API token."""
+    return f"s:{session_key or ''}"
 
 
-def auth_key_for_token(token_key: str) -> str:
-    return "t:" + hashlib.sha256(token_key.encode()).hexdigest()[:40]
+def login_of_token(token_key: str) -> str:
+    return f"t:{token_key}"
+
+
+def auth_key(login: str) -> str:
+    """A login's name for control messages, which may cross Redis: a digest, never the key."""
+    return login[:2] + hashlib.sha256(login[2:].encode()).hexdigest()[:40]
+
+
+def logins_live(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of these (user id, login) pairs still stand: the session or token exists,
+    belongs to that user, and the user is active. Two queries however many."""
+    sessions = {key[2:] for _, key in pairs if key.startswith("s:")}
+    tokens = {key[2:] for _, key in pairs if key.startswith("t:")}
+    live = set()
+    if sessions:
+        rows = LoginSession.objects.filter(
+            session_key__in=sessions, expire_date__gt=timezone.now(), user__is_active=True
+        ).values_list("user_id", "session_key")
+        live |= {(user_id, login_of_session(key)) for user_id, key in rows}
+    if tokens:
+        rows = Token.objects.filter(key__in=tokens, user__is_active=True).values_list("user_id", "key")
+        live |= {(user_id, login_of_token(key)) for user_id, key in rows}
+    return live & pairs
 
 
 def _digest(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def ws_ticket_create(*, user: User, auth_key: str) -> str:
+def ws_ticket_create(*, user: User, login: str) -> str:
     now = timezone.now()
     WsTicket.objects.filter(expires_at__lt=now).delete()
     ticket = secrets.token_urlsafe(32)
     seconds = settings.PORCHLIGHT["WS_TICKET_SECONDS"]
     WsTicket.objects.create(
-        digest=_digest(ticket), user=user, auth_key=auth_key, expires_at=now + timedelta(seconds=seconds)
+        digest=_digest(ticket), user=user, login=login, expires_at=now + timedelta(seconds=seconds)
     )
     return ticket
 
 
 def ws_ticket_consume(ticket: str) -> WsTicket | None:
-    """Use a ticket up. Deleting it is the claim: only one socket can win it."""
+    """Use a ticket up. Deleting it is the claim: only one socket can win it. A ticket
+    whose login has ended since (logout, password change) is worth nothing."""
     row = WsTicket.objects.filter(digest=_digest(ticket)).select_related("user").first()
     if row is None:
         return None
     deleted, _ = WsTicket.objects.filter(pk=row.pk).delete()
-    if deleted != 1 or row.expires_at <= timezone.now() or not row.user.is_active:
+    if deleted != 1 or row.expires_at <= timezone.now():
+        return None
+    if not logins_live({(row.user_id, row.login)}):
         return None
     return row
 
 
-def user_logged_out(*, user: User, auth_key: str) -> None:
-    sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED, auth_key=auth_key)
+def user_logged_out(*, user: User, login: str) -> None:
+    """One login ended: its unused tickets go, and its sockets close at once (and at
+    their next heartbeat, should the doorbell lose this)."""
+    WsTicket.objects.filter(user=user, login=login).delete()
+    if login.startswith("t:"):
+        Token.objects.filter(user=user, key=login[2:]).delete()
+    sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED, auth_key=auth_key(login))
 
 
-def user_password_changed(*, user: User) -> None:
-    # Tokens do not follow the password by themselves; a changed password must end
-    # every other way in, open sockets included.
+def user_password_changed(*, user: User, keep_session: str | None = None) -> None:
+    """A changed password ends every other way in: tokens, tickets, the person's other
+    browser sessions, and every open socket (the one making the change reconnects with
+    its renewed session)."""
     Token.objects.filter(user=user).delete()
+    WsTicket.objects.filter(user=user).delete()
+    LoginSession.objects.filter(user=user).exclude(session_key=keep_session or "").delete()
     transaction.on_commit(lambda: sockets_close(user_id=user.pk, code=CLOSE_UNAUTHORIZED))
 
 
@@ -293,7 +330,7 @@ def session_logged_out(sender, request, user, **kwargs) -> None:
     """Receiver of Django's user_logged_out: logging out does not reach an open socket
     by itself (its scope keeps the session it started with), so ring its doorbell."""
     if user is not None and request is not None:
-        user_logged_out(user=user, auth_key=auth_key_for_session(request.session.session_key))
+        user_logged_out(user=user, login=login_of_session(request.session.session_key))
 
 
 def account_delete(*, user: User, password: str) -> None:
@@ -314,6 +351,13 @@ def account_delete(*, user: User, password: str) -> None:
         Event.objects.filter(actor=user).delete()
         # Nudges name the person in their data; they were for them alone.
         Event.objects.filter(kind="preview.due", data__user=user.pk).delete()
+        # A gentle flag is about "us" and stays in the partner's history, without the id
+        # of the one whose reds raised it.
+        couples = Membership.objects.filter(user=user).values("couple_id")
+        for event in Event.objects.filter(couple__in=couples, kind="flag.raised", data__flag__user=user.pk):
+            event.data["flag"]["user"] = None
+            event.save(update_fields=["data"])
         user_id = user.pk
-        user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices, tokens
+        user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices,
+        # tokens, tickets and sessions
     transaction.on_commit(lambda: sockets_close(user_id=user_id, code=CLOSE_UNAUTHORIZED))

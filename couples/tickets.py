@@ -20,5 +20,5 @@ class TicketAuthMiddleware(BaseMiddleware):
             row = await database_sync_to_async(ws_ticket_consume)(ticket[:200])
             scope = dict(scope)
             scope["user"] = row.user if row else AnonymousUser()
-            scope["auth_key"] = row.auth_key if row else None
+            scope["login"] = row.login if row else None
         return await super().__call__(scope, receive, send)

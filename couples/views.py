@@ -6,14 +6,15 @@ from django.db import transaction
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from couples import services
-from couples.api import LoginAccountThrottle, LoginThrottle, request_auth_key
+from couples.api import request_login
+from couples.middleware import forget_this_browser
 from couples.serializers import (
     AccountDeleteSerializer,
     CredentialsSerializer,
@@ -26,21 +27,27 @@ from couples.serializers import (
     UserSerializer,
     errors,
 )
+from couples.throttles import AddressThrottle, LoginGuard
 
 
-def _authenticate(request):
+def _authenticate(request) -> tuple:
+    """The user behind the credentials, and the login's guard (couples.throttles)."""
     serializer = CredentialsSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
+    guard = LoginGuard(request._request, serializer.validated_data["username"])
+    if (wait := guard.wait()) is not None:
+        raise exceptions.Throttled(wait=wait)
     user = authenticate(request._request, **serializer.validated_data)
     if user is None:
+        guard.failed()
         raise services.ServiceError("bad_credentials")
-    return user
+    return user, guard
 
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [AddressThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer, **errors(400, 429)})
     def post(self, request):
@@ -54,13 +61,15 @@ class RegisterView(APIView):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginThrottle, LoginAccountThrottle]
+    throttle_classes = [AddressThrottle]
 
     @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400, 429)})
     def post(self, request):
-        user = _authenticate(request)
+        user, guard = _authenticate(request)
         token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        response = Response({"token": token.key})
+        guard.succeeded(response)
+        return response
 
 
 @method_decorator(csrf_protect, name="dispatch")
@@ -68,24 +77,25 @@ class LoginView(APIView):
     """Session login for browsers (CSRF-protected, unlike the token endpoint)."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [LoginThrottle, LoginAccountThrottle]
+    throttle_classes = [AddressThrottle]
 
     @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer, **errors(400, 403, 429)})
     def post(self, request):
-        user = _authenticate(request)
+        user, guard = _authenticate(request)
         login(request._request, user)
-        return Response(UserSerializer(user).data)
+        response = Response(UserSerializer(user).data)
+        guard.succeeded(response)
+        return response
 
 
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None, **errors(401)})
     def post(self, request):
         if isinstance(request.auth, Token):
-            services.user_logged_out(user=request.user, auth_key=request_auth_key(request))
-            request.auth.delete()
+            services.user_logged_out(user=request.user, login=request_login(request))
         else:
             logout(request._request)  # its user_logged_out signal closes the sockets
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return forget_this_browser(Response(status=status.HTTP_204_NO_CONTENT))
 
 
 class PasswordView(APIView):
@@ -97,7 +107,8 @@ class PasswordView(APIView):
         with transaction.atomic():
             user.set_password(serializer.validated_data["new_password"])
             user.save(update_fields=["password"])
-            services.user_password_changed(user=user)
+            session = None if isinstance(request.auth, Token) else request.session.session_key
+            services.user_password_changed(user=user, keep_session=session)
             token = Token.objects.create(user=user)
         if not isinstance(request.auth, Token):
             update_session_auth_hash(request._request, user)
@@ -127,7 +138,7 @@ class MeView(APIView):
         services.account_delete(user=request.user, password=serializer.validated_data["password"])
         if not isinstance(request.auth, Token):
             request.session.flush()  # the user is gone: end this session without a logout signal
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return forget_this_browser(Response(status=status.HTTP_204_NO_CONTENT))
 
 
 class InviteView(APIView):
@@ -140,7 +151,7 @@ class InviteView(APIView):
 class WsTicketView(APIView):
     @extend_schema(request=None, responses={201: TicketSerializer, **errors(401)})
     def post(self, request):
-        ticket = services.ws_ticket_create(user=request.user, auth_key=request_auth_key(request))
+        ticket = services.ws_ticket_create(user=request.user, login=request_login(request))
         return Response(
             {"ticket": ticket, "expires_in": settings.PORCHLIGHT["WS_TICKET_SECONDS"]}, status=201
         )

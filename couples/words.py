@@ -6,6 +6,8 @@ WORDS = {
     "bad_timezone": _("That is not a time zone we know. Try one like Europe/Berlin."),
     "control_characters": _("Please leave out control characters."),
     "not_text": _("This should be text."),
+    "too_deep": _("The JSON is nested too deeply."),
+    "bad_text": _("Some of that text could not be read. Please type it again."),
     "too_long": _("Please keep it to {n} characters."),
     "already_paired": _("You are already paired. Unpair first to pair with someone else."),
     "not_paired": _("You are not paired with anyone yet."),

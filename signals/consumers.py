@@ -24,9 +24,11 @@ from couples.services import (
     CLOSE_UNAUTHORIZED,
     NotPaired,
     ServiceError,
-    auth_key_for_session,
+    auth_key,
+    login_of_session,
     user_group,
 )
+from couples.text import text_problem
 from signals import inloop, services, sockets
 from signals.words import WORDS
 
@@ -59,7 +61,8 @@ def _active_couple_id(user) -> int | None:
 
 
 class CoupleConsumer(AsyncWebsocketConsumer):
-    async def connect(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.socket_id = uuid.uuid4().hex
         self.couple_id = None
         self.last_seq = 0
@@ -68,8 +71,28 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         # The doorbell, heartbeats and pings all send events; one at a time keeps seq order.
         self.lock = asyncio.Lock()
         self.registered = False
+        self.cleaned_up = False
         self.tokens = float(settings.PORCHLIGHT["WS_FRAME_BURST"])
         self.refilled_at = time.monotonic()
+
+    async def __call__(self, scope, receive, send):
+        async def send_unless_gone(message):
+            # A client may close while a reply is on its way: the server then raises
+            # (uvicorn's ClientDisconnected, an OSError). The socket is simply gone;
+            # its disconnect message follows, and the cleanup below runs regardless.
+            if self.closed and message["type"] != "websocket.close":
+                return
+            try:
+                await send(message)
+            except OSError:
+                self.closed = True
+
+        try:
+            await super().__call__(scope, receive, send_unless_gone)
+        finally:
+            await self.cleanup()
+
+    async def connect(self):
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
             return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED)
@@ -79,9 +102,10 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.couple_id = await _active_couple_id(self.user)
         if self.couple_id is None:
             return await self.refuse("not_paired", CLOSE_NOT_PAIRED)
-        session = self.scope.get("session")
-        self.session_key = None if "auth_key" in self.scope else session.session_key
-        self.auth_key = self.scope.get("auth_key") or auth_key_for_session(self.session_key)
+        # The login the socket rides on (a ticket's, or the cookie's session): the socket
+        # lives only as long as it does.
+        self.login = self.scope.get("login") or login_of_session(self.scope["session"].session_key)
+        self.auth_key = auth_key(self.login)
         # Listen before reading the log: whatever commits after the read rings here. The
         # doorbell rings in tasks of its own, so a ring that comes meanwhile waits for
         # this lock until the read has set last_seq (else it would fill its "gap" from 0).
@@ -128,7 +152,14 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
 
     async def disconnect(self, code):
+        await self.cleanup()
+
+    async def cleanup(self):
+        """Give back the socket's slot, listeners and heartbeat: once, however it ended."""
         self.closed = True
+        if self.cleaned_up:
+            return
+        self.cleaned_up = True
         if self.registered:
             await sockets.socket_unregister(self)
         if self.couple_id is None:
@@ -172,21 +203,23 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frame)
 
     @property
-    def listener(self) -> tuple[int, int, str | None]:
-        return (self.user.pk, self.couple_id, self.session_key)
+    def listener(self) -> tuple[int, int, str]:
+        return (self.user.pk, self.couple_id, self.login)
 
     async def heartbeat(self):
         """A heartbeat of this socket alone (a ping, a resync): check, heal, say the seq."""
         latest = await database_sync_to_async(services.sockets_check)(listeners=[self.listener])
         await self.heartbeat_with(latest[self.listener])
 
-    async def heartbeat_with(self, latest: int | None):
-        """Given the couple's latest seq (None: no longer allowed to listen), heal any
-        lost doorbell from the log and say the seq."""
+    async def heartbeat_with(self, latest: int | str):
+        """Given the couple's latest seq (or why this socket may no longer listen), heal
+        any lost doorbell from the log and say the seq."""
         async with self.lock:
             if self.closed:
                 return
-            if latest is None:
+            if latest == "unauthorized":
+                return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED, accepted=True)
+            if latest == "not_paired":
                 return await self.refuse("not_paired", CLOSE_NOT_PAIRED, accepted=True)
             if latest > self.last_seq:
                 await self.catch_up(latest)
@@ -213,14 +246,17 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             return await self.refuse("flooding", CLOSE_TOO_MANY, accepted=True)
         if text_data is None:
             return await self.send_error("binary_unsupported")
-        if len(text_data) > settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"]:
+        # Counted in bytes, as the server's own limit (uvicorn's --ws-max-size) counts.
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"]:
             return await self.send_error("too_large")
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return await self.send_error("bad_json")
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return await self.send_error("bad_frame")
+        if problem := text_problem(message):
+            return await self.send_error(problem)
         if message["type"] == "ping":
             return await self.heartbeat()
         if message["type"] == "signal.set":

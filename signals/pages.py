@@ -20,7 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from couples import services as couples_services
 from couples.bell import bell_ok
+from couples.middleware import forget_this_browser
 from couples.models import Event, User
+from couples.throttles import LoginGuard, address_wait
 from couples.validators import validate_timezone
 from rhythms.words import PRESETS
 from signals import history as history_module
@@ -44,8 +46,18 @@ class JoinForm(forms.Form):
     code = forms.CharField(max_length=32, label="Your partner's code")
 
 
+def throttled(request, seconds: int) -> HttpResponse:
+    """A kind 429 page for the sign-up and log-in forms: when to try again."""
+    minutes = max(1, -(-seconds // 60))
+    response = render(request, "signals/throttled.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def register(request):
+    if request.method == "POST" and (wait := address_wait(request)) is not None:
+        return throttled(request, wait)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -55,11 +67,33 @@ def register(request):
 
 
 class LoginPage(auth_views.LoginView):
+    """Django's log-in form, held to the API's limits (couples.throttles)."""
+
     template_name = "signals/login.html"
+    extra_context = {"page": "login"}
+
+    def post(self, request, *args, **kwargs):
+        self.guard = LoginGuard(request, request.POST.get("username"))
+        wait = address_wait(request)
+        if wait is None:
+            wait = self.guard.wait()
+        if wait is not None:
+            return throttled(request, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        self.guard.failed()
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.guard.succeeded(response)
+        return response
 
 
 class LogoutPage(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        return forget_this_browser(super().post(request, *args, **kwargs))
 
 
 def _boot(user) -> dict:

@@ -2,11 +2,9 @@
 
 from contextlib import nullcontext
 from datetime import timedelta
-from importlib import import_module
 
 import psycopg
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +17,7 @@ from couples.services import (
     couple_settings_update,
     event_append,
     events_publish_on_commit,
+    logins_live,
     op_event_check,
     op_id_clean,
 )
@@ -27,8 +26,6 @@ from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
 from signals.models import NOTE_MAX, Flag, Signal, State
 from signals.words import WORDS
-
-SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def signal_validate(*, state, note) -> str:
@@ -321,10 +318,11 @@ def events_between(*, couple_id: int, after: int, upto: int) -> list[dict]:
     return [e.as_frame() for e in events]
 
 
-def sockets_check(*, listeners: list[tuple[int, int, str | None]]) -> dict[tuple, int | None]:
-    """For each (user id, couple id, session key) listening: the couple's latest seq while
-    that person may still listen, else None. A fixed number of queries however many
-    sockets a process holds: its heartbeat runs this once per tick for all of them.
+def sockets_check(*, listeners: list[tuple[int, int, str]]) -> dict[tuple, int | str]:
+    """For each (user id, couple id, login) listening: the couple's latest seq while that
+    person may still listen on that login, else why not ("unauthorized": the session or
+    token has ended; "not_paired"). A fixed number of queries however many sockets a
+    process holds: its heartbeat runs this once per tick for all of them.
 
     The control group closes sockets at once; this check is the backstop for a revoke
     that the doorbell lost (say, Redis was down during an unpair or a logout).
@@ -338,21 +336,12 @@ def sockets_check(*, listeners: list[tuple[int, int, str | None]]) -> dict[tuple
             user_id__in=users,
             left_at__isnull=True,
             couple__ended_at__isnull=True,
-            user__is_active=True,
         ).values_list("couple_id", "user_id", "couple__seq")
     }
-    keys = {key for _, _, key in listeners if key is not None}
-    if keys and settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
-        live = set(
-            Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
-                "session_key", flat=True
-            )
-        )
-    else:
-        live = {key for key in keys if SessionStore().exists(key)}
+    live = logins_live({(user_id, login) for user_id, _, login in listeners})
     return {
-        (user_id, couple_id, key): None
-        if key is not None and key not in live
-        else seqs.get((user_id, couple_id))
-        for user_id, couple_id, key in listeners
+        (user_id, couple_id, login): "unauthorized"
+        if (user_id, login) not in live
+        else seqs.get((user_id, couple_id), "not_paired")
+        for user_id, couple_id, login in listeners
     }

@@ -10,6 +10,7 @@ WORDS = {
     "unauthorized": _("Please log in again."),
     "bad_json": _("That frame was not JSON."),
     "bad_frame": _("A frame is a JSON object with a type."),
+    "bad_text": _("Some of that text could not be read. Please type it again."),
     "unknown_type": _("Unknown frame type."),
     "too_large": _("That frame is too large."),
     "binary_unsupported": _("Binary frames are not supported."),

@@ -17,6 +17,7 @@ from django.db import connection
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
+WS_MAX_SIZE = os.environ.get("PORCHLIGHT_WS_MAX_FRAME_BYTES", "4096")
 
 
 def free_port() -> int:
@@ -111,7 +112,8 @@ class AsgiWorker:
     def start(self):
         args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
-        args += ["--ws-per-message-deflate", "false"]  # as deployed (docs/deploy.md)
+        # As deployed (docs/deploy.md): no per-message deflate, frames cut at the app's limit.
+        args += ["--no-proxy-headers", "--ws-per-message-deflate", "false", "--ws-max-size", WS_MAX_SIZE]
         self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
         wait_for(self.healthy, 30, f"worker on {self.port}")
 

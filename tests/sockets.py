@@ -6,17 +6,20 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from couples.services import ws_ticket_create
+from couples.services import login_of_token, ws_ticket_create
+from couples.sessions import SessionStore
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
 @database_sync_to_async
-def ticket_for(user, auth_key="t:test") -> str:
-    return ws_ticket_create(user=user, auth_key=auth_key)
+def ticket_for(user, token: str | None = None) -> str:
+    """A ticket minted by an API token login (the user's, made if need be, or the one given)."""
+    token = token or Token.objects.get_or_create(user=user)[0].key
+    return ws_ticket_create(user=user, login=login_of_token(token))
 
 
 @database_sync_to_async

@@ -4,6 +4,7 @@ clients, and Redis killed mid-stream."""
 import asyncio
 import json
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -163,3 +164,64 @@ def test_it_serves_a_stream_of_rest_requests_on_a_few_database_connections(token
         assert api(one, "/api/signal/", alice_token, {"state": state})[0] == 201
     assert worker_connections() == settled  # the same connections, none opened
     assert 1 <= len(settled) <= 3
+
+
+def test_it_leaves_no_zombie_when_a_client_pings_and_closes_at_once(tokens, workers):
+    """A phone that sends a frame and drops the connection before the reply: the reply
+    fails (uvicorn's ClientDisconnected), and the socket's slot, listeners and heartbeat
+    must still be given back, or a person's sockets fill up with ghosts."""
+    alice_token, _ = tokens
+    (worker,) = workers(os.environ["REDIS_URL"], count=1)
+
+    async def ticket() -> str:
+        status, body = await asyncio.to_thread(api, worker, "/api/ws-ticket/", alice_token)
+        assert status == 201
+        return body["ticket"]
+
+    async def scenario():
+        for _ in range(12):
+            ws = await connect(
+                f"ws://127.0.0.1:{worker.port}/ws/?ticket={await ticket()}", origin=worker.base
+            )
+            await ws.send('{"type":"ping"}')
+            ws.transport.abort()  # gone, without a closing handshake
+        await asyncio.sleep(0.5)
+        ws = await connect(f"ws://127.0.0.1:{worker.port}/ws/?ticket={await ticket()}", origin=worker.base)
+        hello = json.loads(await ws.recv())
+        await ws.close()
+        return hello
+
+    assert asyncio.run(scenario())["type"] == "snapshot"
+    assert "Traceback" not in worker.output()
+
+
+def test_it_refuses_a_huge_frame_before_buffering_it(tokens, workers):
+    """uvicorn is told the app's frame limit (--ws-max-size): ten sockets sending 15 MB
+    frames are cut off at the frame's header, and the worker does not grow by hundreds
+    of MB to hold them."""
+    alice_token, _ = tokens
+    (worker,) = workers(os.environ["REDIS_URL"], count=1)
+
+    def rss_mb() -> float:
+        status = Path(f"/proc/{worker.process.pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+    async def flood_one():
+        status, body = await asyncio.to_thread(api, worker, "/api/ws-ticket/", alice_token)
+        url = f"ws://127.0.0.1:{worker.port}/ws/?ticket={body['ticket']}"
+        async with connect(url, origin=worker.base, max_size=None) as ws:
+            await ws.recv()
+            try:
+                await ws.send("x" * 15_000_000)
+                await ws.recv()
+            except ConnectionClosed:
+                pass
+            return ws.close_code
+
+    async def scenario():
+        return await asyncio.gather(*(flood_one() for _ in range(10)))
+
+    before = rss_mb()
+    codes = asyncio.run(scenario())
+    assert set(codes) == {1009}, codes  # "message too big", from the server
+    assert rss_mb() - before < 40

@@ -1,11 +1,14 @@
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
 
 from couples import bell
 from couples import services as couples_services
 from couples.models import Event
+from couples.services import login_of_session, login_of_token
+from couples.sessions import SessionStore
 from signals.models import Signal, SignalSpan
 from signals.services import signal_set, sockets_check
 from tests.conftest import client_for, make_user, pair
@@ -171,20 +174,29 @@ def test_it_checks_every_listening_socket_with_a_fixed_number_of_queries(
 ):
     others = [pair(make_user(f"p{i}"), make_user(f"q{i}")) for i in range(10)]
     session = SessionStore()
+    session[SESSION_KEY] = str(bob.pk)
     session.create()
+
+    def token_login(user):
+        return login_of_token(Token.objects.create(user=user).key)
+
+    alice_login, charlie_login = token_login(alice), token_login(charlie)
+    bob_session = login_of_session(session.session_key)
     listeners = [
-        (alice.pk, couple.pk, None),
-        (bob.pk, couple.pk, session.session_key),
-        (bob.pk, couple.pk, "gone"),
+        (alice.pk, couple.pk, alice_login),
+        (bob.pk, couple.pk, bob_session),
+        (bob.pk, couple.pk, login_of_session("gone")),  # logged out: the session is gone
+        (bob.pk, couple.pk, login_of_token("gone")),
+        (bob.pk, couple.pk, alice_login),  # someone else's login
     ]
-    listeners += [(c.partners()[0].pk, c.pk, None) for c in others]
-    listeners.append((charlie.pk, couple.pk, None))  # not a member
-    with django_assert_max_num_queries(2):
+    listeners += [(c.partners()[0].pk, c.pk, token_login(c.partners()[0])) for c in others]
+    listeners.append((charlie.pk, couple.pk, charlie_login))  # not a member
+    with django_assert_max_num_queries(3):
         latest = sockets_check(listeners=listeners)
-    assert latest[(alice.pk, couple.pk, None)] == couple.seq
-    assert latest[(bob.pk, couple.pk, session.session_key)] == couple.seq
-    assert latest[(bob.pk, couple.pk, "gone")] is None  # logged out: the session is gone
-    assert latest[(charlie.pk, couple.pk, None)] is None
-    assert all(latest[(c.partners()[0].pk, c.pk, None)] == 1 for c in others)
+    assert latest[listeners[0]] == couple.seq
+    assert latest[listeners[1]] == couple.seq
+    assert [latest[listener] for listener in listeners[2:5]] == ["unauthorized"] * 3
+    assert latest[listeners[-1]] == "not_paired"
+    assert all(latest[listener] == 1 for listener in listeners[5:-1])
     couples_services.couple_unpair(user=bob)
-    assert sockets_check(listeners=listeners[:1]) == {(alice.pk, couple.pk, None): None}
+    assert sockets_check(listeners=listeners[:1]) == {listeners[0]: "not_paired"}

@@ -1,0 +1,27 @@
+"""Response headers for private data."""
+
+from django.utils.cache import add_never_cache_headers
+
+# Logging out or deleting an account tells the browser to drop what it kept for this
+# site: the service worker's cached pages (a previous person's lights and notes,
+# offline), local storage (the taps' outbox) and the worker itself. Not cookies: the
+# CSRF cookie and the signed "known browser" cookie (couples.throttles) stay.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def api_no_store(get_response):
+    """The API's answers are a couple's private data: no cache may keep them (the
+    export included)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if request.path.startswith("/api/"):
+            add_never_cache_headers(response)
+        return response
+
+    return middleware
+
+
+def forget_this_browser(response):
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
