@@ -1,8 +1,25 @@
+from datetime import date
+
 from django.contrib.auth import password_validation
 from rest_framework import serializers
 
 from couples.models import Invite, User
 from couples.validators import validate_timezone
+
+
+class DayField(serializers.DateField):
+    """A calendar day in a query (history, summaries, the rhythm's week): within years a
+    couple's life can hold. Past them, a day's bounds in a time zone or a period's end
+    overflow Python's dates (year 1, year 9999)."""
+
+    FIRST, LAST = date(2000, 1, 1), date(2999, 12, 31)
+    default_error_messages = {"out_of_range": "Please pick a day from 2000 to 2999."}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not self.FIRST <= day <= self.LAST:
+            self.fail("out_of_range")
+        return day
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -6,10 +6,18 @@ from django.core.exceptions import ValidationError
 
 from couples.words import WORDS
 
+# Files in the zoneinfo folder that are not IANA zone names: the machine's own zone
+# (which follows whatever the host is set to) and tzdata's placeholders.
+NOT_ZONES = {"localtime", "Factory", "posixrules"}
+
 
 @cache
 def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def validate_timezone(value: str) -> None:

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from couples.serializers import DayField
 from rhythms.models import Block
 from rhythms.words import PRESETS
 
@@ -42,7 +43,7 @@ class PresetSerializer(serializers.Serializer):
 class UpcomingQuerySerializer(serializers.Serializer):
     # `from` is a Python keyword: the view maps it.
     days = serializers.IntegerField(min_value=1, max_value=31, required=False, default=7)
-    date = serializers.DateField(required=False, allow_null=True)
+    date = DayField(required=False, allow_null=True)
 
 
 class OccurrenceSerializer(serializers.Serializer):

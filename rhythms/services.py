@@ -167,9 +167,11 @@ def occurrence_dict(block: Block, starts_at: datetime, tz: ZoneInfo) -> dict:
     }
 
 
-def rhythm_upcoming(*, couple: Couple, start: date, days: int) -> list[dict]:
-    """The couple's block occurrences from local midnight of `start` for `days` days."""
+def rhythm_upcoming(*, couple: Couple, viewer: User, start: date, days: int) -> list[dict]:
+    """The couple's block occurrences from local midnight of `start` for `days` days,
+    each block saying whether the viewer muted its reminders."""
     tz = ZoneInfo(couple.timezone)
+    all_muted, muted = muted_blocks(user=viewer, couple=couple)
     begin = datetime.combine(start, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(start + timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
     found = [
@@ -177,7 +179,10 @@ def rhythm_upcoming(*, couple: Couple, start: date, days: int) -> list[dict]:
         for block in Block.objects.filter(couple=couple, enabled=True)
         for at in block.occurrences(begin, end, tz)
     ]
-    return [occurrence_dict(block, at, tz) for at, block in sorted(found, key=lambda pair: pair[0])]
+    occurrences = [occurrence_dict(block, at, tz) for at, block in sorted(found, key=lambda pair: pair[0])]
+    for occurrence in occurrences:
+        occurrence["block"]["muted"] = all_muted or occurrence["block"]["id"] in muted
+    return occurrences
 
 
 def rhythm_now(*, couple: Couple, now: datetime) -> dict | None:

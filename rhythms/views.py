@@ -103,7 +103,9 @@ class UpcomingView(APIView):
         query.is_valid(raise_exception=True)
         start = query.validated_data.get("date") or datetime.now(ZoneInfo(couple.timezone)).date()
         return Response(
-            services.rhythm_upcoming(couple=couple, start=start, days=query.validated_data["days"])
+            services.rhythm_upcoming(
+                couple=couple, viewer=request.user, start=start, days=query.validated_data["days"]
+            )
         )
 
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from couples.serializers import DayField
 from couples.validators import validate_timezone
 from signals.models import NOTE_MAX, State
 
@@ -82,8 +83,8 @@ class PushKeySerializer(serializers.Serializer):
 class HistoryQuerySerializer(serializers.Serializer):
     kind = serializers.CharField(required=False, help_text="one kind, or several separated by commas")
     partner = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = DayField(required=False)
+    end = DayField(required=False)
     cursor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
@@ -95,7 +96,7 @@ class HistoryPageSerializer(serializers.Serializer):
 
 class SummaryQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=["week", "month"], default="week")
-    date = serializers.DateField(required=False)
+    date = DayField(required=False)
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from couples.models import Couple, Event, User
@@ -276,3 +277,28 @@ def test_it_opens_the_app_shell_offline_and_in_dark_mode(browser, server):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(22, 27, 36)"  # the dark palette
     shot(page, "home-dark")
+
+
+def test_it_forgets_the_last_person_offline_after_logout(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ben.fill("#note", "only for Ana")
+    ben.click(".light-btn[data-state=red]")
+    expect(ana.locator("#partner-note")).to_have_text("only for Ana")
+    ana.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ana.reload()
+    ana.wait_for_function("navigator.serviceWorker.controller !== null")
+    ana.reload()  # the service worker keeps this copy, note and all, for offline
+    ana.goto("/settings/")
+    ana.click("form.card >> text=Log out")
+    ana.wait_for_url("**/accounts/login/")
+    cached = "caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()))))"
+    pages = [
+        r for group in ana.evaluate(f"{cached}.then(g => g.map(rs => rs.map(r => r.url)))") for r in group
+    ]
+    assert f"{server.base}/" not in pages
+    ana.context.set_offline(True)
+    try:
+        shown = ana.goto("/").text()  # at most the offline page
+    except PlaywrightError as e:
+        shown = str(e)  # nothing kept at all: the browser's own error
+    assert "only for Ana" not in shown and "Ben" not in shown

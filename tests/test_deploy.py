@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from couples import bell
 from rhythms.services import preview_post, reunion
@@ -97,3 +98,43 @@ def test_it_never_logs_notes_or_preview_text(couple, alice, bob, caplog, monkeyp
     )
     assert caplog.records, "the operations above log something (publish failures, 4xx)"
     assert secret not in logged
+
+
+def test_it_tells_every_cache_to_keep_no_api_answer(couple, alice):
+    client = client_for(alice)
+    answers = [
+        client.get(path)
+        for path in (
+            "/api/couple/",
+            "/api/history/",
+            "/api/me/export/?format=json",
+            "/api/me/export/?format=csv",
+        )
+    ]
+    answers += [client.post("/api/signal/", {"state": "green"}), APIClient().get("/api/couple/")]
+    for answer in answers:
+        assert "no-store" in answer["Cache-Control"], answer
+
+
+def test_it_asks_the_browser_to_forget_this_site_on_logout(couple, alice):
+    client = Client()
+    client.force_login(alice)
+    assert client.post("/accounts/logout/")["Clear-Site-Data"] == '"cache", "storage"'
+    client.force_login(alice)
+    assert client.post("/api/auth/logout/")["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_it_serves_with_the_apps_frame_limit_and_address_rule_in_every_documented_command(settings):
+    """make run, the README's scaled command and docs/deploy.md's start uvicorn with the
+    app's frame limit (so a huge frame is refused before it is buffered) and without
+    uvicorn's own reading of X-Forwarded-For (the app's PORCHLIGHT_TRUSTED_PROXIES rules)."""
+    limit = str(settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"])
+    commands = []
+    for name in ("Makefile", "README.md", "docs/deploy.md"):
+        text = (ROOT / name).read_text().replace("\\\n", " ")
+        found = [line for line in text.splitlines() if "uvicorn config.asgi:application" in line]
+        assert found, name
+        commands += [(name, line) for line in found]
+    for name, line in commands:
+        assert f"--ws-max-size {limit}" in line, (name, line)
+        assert "--no-proxy-headers" in line, (name, line)

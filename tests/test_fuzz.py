@@ -14,6 +14,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from couples.models import Couple
+from rhythms.services import block_create, block_mute, preview_post
 from signals.services import signal_set
 from tests.conftest import make_user, pair
 from tests.sockets import frame, open_socket
@@ -65,6 +67,57 @@ def test_it_never_answers_5xx_or_off_schema_to_anyone(case, identities):
                 no_leak_to_outsiders,
             ]
         )
+
+
+# A paired partner's everyday API, on a couple with something in every part of it, so
+# that each answer has content to hold against its schema. Logging out, changing the
+# password and deleting the account would end the identity mid-run.
+partner_schema = schema.exclude(path_regex=r"^/api/auth/(logout|password)/$").exclude(
+    path="/api/me/", method="DELETE"
+)
+
+
+@pytest.fixture
+def lived_in_couple(couple, alice, bob):
+    block, _ = block_create(
+        user=alice,
+        fields={
+            "kind": "connection",
+            "name": "Dinner",
+            "days": [0, 1, 2, 3, 4, 5, 6],
+            "start": "19:00",
+            "minutes": 60,
+            "remind_before": 10,
+        },
+    )
+    block_create(
+        user=bob,
+        fields={"kind": "autonomy", "name": "Gym", "days": [5], "start": "08:00", "minutes": 90},
+    )
+    block_mute(user=alice, block_id=block.pk, muted=True)
+    Couple.objects.filter(pk=couple.pk).update(flag_threshold=2)
+    for state in ("red", "green", "red", "yellow"):
+        signal_set(user=bob, state=state, note="a long day")
+    signal_set(user=alice, state="yellow", note=SECRET)
+    preview_post(user=alice, message="Out with friends, back around 10")
+    return Token.objects.create(user=alice).key
+
+
+@pytest.mark.django_db(transaction=True)
+@partner_schema.parametrize()
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_it_answers_a_paired_partner_on_schema(case, lived_in_couple):
+    case.headers = {**(case.headers or {}), "Authorization": f"Token {lived_in_couple}"}
+    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
 
 
 json_values = st.recursive(

@@ -109,10 +109,33 @@ def test_it_deletes_an_account_and_leaves_no_rows_behind(couple, alice, bob, cha
     assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/me/").status_code == 401
     # The partner sees a neutral goodbye, keeps their own words and the shared rhythm.
     left = Event.objects.filter(kind="partner.left").get()
-    assert left.actor is None and left.data == {"user": alice_id}
+    assert left.actor is None and left.data == {"user": None}
     assert Event.objects.filter(data__note="his").exists()
     assert Couple.objects.get(pk=couple.pk).ended_at is not None
     assert client_for(bob).get("/api/couple/").status_code == 404
+
+
+def test_it_leaves_no_id_of_a_deleted_person_in_the_partners_log(couple, alice, bob):
+    Couple.objects.filter(pk=couple.pk).update(flag_threshold=2)
+    for state in ("red", "green", "red"):
+        signal_set(user=alice, state=state)  # alice's reds raise a gentle flag
+    flag = Event.objects.get(kind="flag.raised")
+    assert flag.data["flag"]["user"] == alice.pk
+    client_for(bob).post(f"/api/flags/{flag.data['flag']['id']}/dismiss/")
+    alice_id = alice.pk
+    account_delete(user=alice, password="correct horse battery")
+
+    def mentions(value) -> bool:
+        if isinstance(value, dict):
+            return any(
+                v == alice_id and k in ("user", "actor", "dismissed_by") or mentions(v)
+                for k, v in value.items()
+            )
+        return isinstance(value, list) and any(mentions(v) for v in value)
+
+    left = list(Event.objects.filter(couple=couple))
+    assert {e.kind for e in left} >= {"flag.raised", "flag.dismissed", "partner.left"}
+    assert not [e.kind for e in left if e.actor_id == alice_id or mentions(e.data)]
 
 
 def test_it_ends_the_browser_session_when_deleting(couple, alice):

@@ -63,6 +63,12 @@ export function formatTime(iso, timeZone, withDay = false) {
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/", type: "classic" }).catch(() => {});
+  // Nobody is logged in on the log-in page: no earlier person's pages stay for offline,
+  // nor their queued taps (logout's Clear-Site-Data does the same where it is known).
+  if (document.body.dataset.page === "login") {
+    navigator.serviceWorker.controller?.postMessage("forget-pages");
+    localStorage.clear();
+  }
 }
 window.addEventListener("offline", () => showNet("offline"));
 window.addEventListener("online", () => showNet(document.body.dataset.page === "home" ? "connecting" : "online"));

@@ -10,6 +10,18 @@ const SHELL = [
   "/static/signals/icon-192.png",
 ];
 
+function forgetPages() {
+  return caches.open(VERSION).then((cache) => cache.keys().then((requests) => Promise.all(
+    requests
+      .filter((r) => !SHELL.includes(new URL(r.url).pathname) && !new URL(r.url).pathname.startsWith("/static/"))
+      .map((r) => cache.delete(r)),
+  )));
+}
+
+self.addEventListener("message", (event) => {
+  if (event.data === "forget-pages") event.waitUntil(forgetPages());
+});
+
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(VERSION).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
 });
@@ -34,6 +46,11 @@ self.addEventListener("fetch", (event) => {
           if (response.ok && !response.redirected) {
             const copy = response.clone();
             caches.open(VERSION).then((cache) => cache.put(request, copy));
+          } else if (response.redirected && new URL(response.url).pathname === "/accounts/login/") {
+            // Logged out (here, or the session ended elsewhere): no page of that person
+            // stays to be shown offline. Logout's Clear-Site-Data does this too, where
+            // the browser knows the header.
+            forgetPages();
           }
           return response;
         })

@@ -1,0 +1,118 @@
+"""Bad input gets a clear 4xx, never a 500: dates out of range, JSON nested past
+reason, text no encoder accepts (a lone surrogate), and zone names that are files in
+the zoneinfo folder but not IANA zones."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.conftest import client_for
+from tests.sockets import frame, open_socket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/history/?from=0001-01-01",
+        "/api/history/?to=9999-12-31",
+        "/api/history/?from=1999-12-31&to=2026-01-01",
+        "/api/history/summary/?date=0001-01-01",
+        "/api/history/summary/?period=month&date=9999-12-31",
+        "/api/rhythm/upcoming/?from=9999-12-31&days=31",
+        "/api/rhythm/upcoming/?from=0001-01-01",
+    ],
+)
+def test_it_refuses_a_day_out_of_range_with_a_400(couple, alice, path):
+    response = client_for(alice).get(path)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+def test_it_still_takes_days_within_range(couple, alice):
+    client = client_for(alice)
+    assert client.get("/api/history/?from=2000-01-01&to=2999-12-31").status_code == 200
+    assert client.get("/api/history/summary/?period=month&date=2999-12-31").status_code == 200
+    assert client.get("/api/rhythm/upcoming/?from=2999-12-01&days=31").status_code == 200
+
+
+def raw_post(client: APIClient, path: str, body: str, method: str = "POST"):
+    return client.generic(method, path, body, content_type="application/json")
+
+
+def test_it_refuses_deeply_nested_json_with_a_400(couple, alice):
+    body = "[" * 10_000 + "]" * 10_000
+    response = raw_post(client_for(alice), "/api/signal/", body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/signal/", {"state": "\ud800"}),
+        ("/api/signal/", {"state": "red", "note": "so \ud800 tired"}),
+        ("/api/previews/", {"preset": "\udfff"}),
+        (
+            "/api/rhythm/blocks/",
+            {"kind": "\ud800", "name": "x", "days": [1], "start": "10:00", "minutes": 30},
+        ),
+        ("/api/couple/settings/", {"timezone": "\ud800"}),
+    ],
+)
+def test_it_refuses_a_lone_surrogate_with_a_400(couple, alice, path, body):
+    # json.dumps writes the surrogate as the escape "\ud800", as a careless client would.
+    method = "PATCH" if path == "/api/couple/settings/" else "POST"
+    response = raw_post(client_for(alice), path, json.dumps(body), method)
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Europe/Berlin", "right/UTC"])
+def test_it_takes_only_real_iana_zone_names(couple, alice, zone):
+    client = client_for(alice)
+    assert client.patch("/api/me/", {"timezone": zone}).status_code == 400
+    assert client.patch("/api/couple/settings/", {"timezone": zone}).status_code == 400
+    registered = APIClient().post(
+        "/api/auth/register/",
+        {"username": "zed", "password": "a long enough password", "display_name": "Zed", "timezone": zone},
+    )
+    assert registered.status_code == 400
+    assert client.patch("/api/me/", {"timezone": "Asia/Shanghai"}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "sent",
+    [
+        '{"type": "signal.set", "state": "\\ud800"}',
+        '{"type": "signal.set", "state": "red", "note": "\\udfff"}',
+        '{"type": "signal.set", "state": "red", "op_id": "\\ud800"}',
+        '{"type": "\\ud800"}',
+        '{"\\ud800": 1, "type": "ping"}',
+    ],
+)
+async def test_it_answers_a_lone_surrogate_in_a_frame_with_an_error_and_stays_open(couple, alice, sent):
+    sock = await open_socket(alice)
+    await frame(sock)
+    await sock.send_to(text_data=sent)
+    answer = await frame(sock)
+    assert (answer["type"], answer["code"]) == ("error", "bad_text")
+    await sock.send_json_to({"type": "ping"})
+    assert (await frame(sock))["type"] == "heartbeat"
+    await sock.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_counts_a_frames_size_in_bytes(couple, alice, settings):
+    sock = await open_socket(alice)
+    await frame(sock)
+    limit = settings.PORCHLIGHT["WS_MAX_FRAME_BYTES"]
+    note = "é" * (limit // 2)  # half as many characters as the limit, as many bytes
+    await sock.send_json_to({"type": "signal.set", "state": "red", "note": note})
+    assert (await frame(sock))["code"] == "too_large"
+    await sock.disconnect()
