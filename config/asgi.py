@@ -16,19 +16,19 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 
 # Every view's imports now, not in a worker's first request: 0.7 s on the machine of
 # docs/benchmarks.md, with the GIL held and that worker's sockets waiting.
 import config.urls  # noqa: E402, F401
 from config.collector import gc_full_every, gc_settle  # noqa: E402
+from config.http import ThreadKeepingASGIHandler  # noqa: E402
 from couples.logs import RedactTickets  # noqa: E402
 from couples.tickets import TicketAuthMiddleware  # noqa: E402
 from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
 from rhythms.scheduler import run as scheduler_run  # noqa: E402
 from signals.routing import websocket_urlpatterns  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django_asgi_app = ThreadKeepingASGIHandler(keep=settings.PORCHLIGHT["HTTP_THREADS"])
 
 # uvicorn logs each websocket request line, query string and all.
 for name in ("uvicorn.error", "uvicorn.access"):

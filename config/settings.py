@@ -153,22 +153,16 @@ TEMPLATES = [
 
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
-    # Django's connection pool (psycopg_pool): under ASGI each REST request's sync code
-    # runs in a thread of its own, so persistent connections (one per thread) would be
-    # opened per request and left behind; the pool lends each a connection and takes it
-    # back. `check` replaces a connection a database restart ended before lending it.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Persistent connections: without them every socket's database call (each tap, each
+    # heartbeat) opens a new PostgreSQL connection. Health checks make a connection that
+    # died with a database restart be replaced, not reused.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=envint("PORCHLIGHT_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        from psycopg_pool import ConnectionPool
-
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 2,
-            "max_size": envint("PORCHLIGHT_DB_POOL_SIZE", 10),
-            # While the database is down a request waits this long for a connection, then
-            # answers 503 (PoolTimeout is an OperationalError).
-            "timeout": 0.5,
-            "check": ConnectionPool.check_connection,
-        }
+        DATABASES["default"]["ENGINE"] = "config.postgresql"  # health checks without a round trip
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -231,7 +225,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "couples.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -280,6 +274,9 @@ PORCHLIGHT = {
     "WS_FRAMES_PER_SECOND": envint("PORCHLIGHT_WS_FRAMES_PER_SECOND", 5),
     # Live sockets one person may hold (phones, tabs): across workers with Redis.
     "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
+    # Threads kept per serving process for REST requests, each with its database
+    # connection (config/http.py); more concurrent requests get a passing thread.
+    "HTTP_THREADS": envint("PORCHLIGHT_HTTP_THREADS", 4),
     # A serving process collects its cyclic garbage in full this often, instead of when
     # Python's allocation counts say (config/collector.py); 0 leaves Python's own.
     "GC_FULL_SECONDS": envint("PORCHLIGHT_GC_FULL_SECONDS", 3600),

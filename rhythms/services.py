@@ -341,7 +341,7 @@ def reminders_fire_due(now: datetime) -> bool:
                 reminder.last_error = repr(e)[:200]
                 continue
             if data is not None:
-                entries.append((couple, "reminder.fired", None, data, None))
+                entries.append((couple, "reminder.fired", data))
         # executemany, not bulk_update: building bulk_update's CASE expressions took 70 %
         # of a 2,000-couple minute (docs/benchmarks.md).
         adapt = connection.ops.adapt_datetimefield_value

@@ -11,6 +11,7 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -28,7 +29,7 @@ from couples.services import (
     user_group,
 )
 from couples.text import text_problem
-from signals import services, sockets
+from signals import inloop, services, sockets
 from signals.words import WORDS
 
 CLOSE_TOO_MANY = 4429
@@ -126,6 +127,17 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             # Resuming up to date sends no frame, yet the socket is at the couple's seq.
             self.last_seq = seq
         sockets.socket_started(self)
+
+    async def dispatch(self, message):
+        # Channels first hops to the database thread to close stale connections before
+        # every handler, a frame from the phone included. Every database call here runs
+        # through database_sync_to_async, which does that itself in that thread: the
+        # extra hop cost CPU on every tap and made it wait behind other sockets' writes
+        # twice (docs/benchmarks.md).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def refuse(self, code: str, close_code: int, accepted: bool = False):
         # Accept first so that the client learns why (a close before accept is a bare 403).
@@ -255,9 +267,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
         try:
-            event, created = await database_sync_to_async(services.signal_set)(
-                user=self.user, state=message.get("state"), note=message.get("note", ""), op_id=op_id
-            )
+            event, created = await self.light_write(message.get("state"), message.get("note", ""), op_id)
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -273,6 +283,21 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             # A retry: its event (op_id and all) went out before, perhaps before this
             # socket was open, so say here that it is done.
             await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
+
+    async def light_write(self, state, note, op_id):
+        """Green and yellow from the event loop on PostgreSQL (signals.inloop); a red, a
+        retry and SQLite in the database thread."""
+        if inloop.signal_set_in_loop_possible(state):
+            try:
+                event = await inloop.signal_set_in_loop(
+                    user=self.user, state=state, note=note, op_id=op_id, couple_id=self.couple_id
+                )
+                return event, True
+            except inloop.InThread:
+                pass
+        return await database_sync_to_async(services.signal_set)(
+            user=self.user, state=state, note=note, op_id=op_id
+        )
 
     # Messages from the doorbell
 

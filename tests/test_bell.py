@@ -104,3 +104,28 @@ async def test_it_hands_on_what_other_processes_ring_and_only_that(listening, mo
     await asyncio.sleep(0.2)
     assert phone.heard == [1, 4, 5]
     assert back == [], "a bad message is skipped, not taken for a lost connection"
+
+
+@pytest.mark.scaled
+async def test_it_rings_from_the_loop_here_at_once_and_elsewhere_in_order(listening):
+    phone = await listening("couple.96")
+    channel = f"{settings.PORCHLIGHT['REDIS_PREFIX']}:bell"
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(channel)
+    await pubsub.get_message(timeout=1)  # the subscription's confirmation
+    for seq in range(1, 21):
+        bell.bell_ring_in_loop(ring("couple.96", seq))
+    assert phone.heard == [], "handed on in tasks of their own"
+    await phone.wait_for(20)
+    published = []
+    async with asyncio.timeout(3):
+        while len(published) < 20:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+            if message is not None:
+                origin, name, body = message["data"].split(b" ", 2)
+                published.append((origin, name, json.loads(body)["event"]["seq"]))
+    await pubsub.aclose()
+    await client.aclose()
+    assert published == [(bell.ORIGIN, b"couple.96", seq) for seq in range(1, 21)]  # once each, in order
+    assert sorted(phone.heard) == list(range(1, 21))

@@ -73,19 +73,22 @@ def test_it_pushes_red_only_not_yellow_or_green_or_a_note_edit(couple, alice, bo
     assert len(service.received) == 1
 
 
-def test_it_pushes_a_red_coming_on_and_not_green_or_yellow(couple, alice, bob, service):
+def test_it_leaves_the_dispatcher_no_couple_to_visit_after_green_and_yellow(couple, alice, bob, service):
     subscribe(bob, service)
     deliver()  # the pairing's own event
     signal_set(user=alice, state="yellow")
     signal_set(user=alice, state="green")
-    deliver()
-    assert service.received == []
     couple.refresh_from_db()
-    assert couple.push_seq == couple.seq  # the dispatcher has looked at everything
+    assert couple.push_seq == couple.seq
+    assert push.push_dispatch_next(timezone.now()) is False
     signal_set(user=alice, state="red")
-    signal_set(user=alice, state="green")
+    signal_set(user=alice, state="green")  # finds the red waiting: the mark stays before it
+    couple.refresh_from_db()
+    assert couple.push_seq == couple.seq - 2
     deliver()
     assert len(service.received) == 1
+    couple.refresh_from_db()
+    assert couple.push_seq == couple.seq
 
 
 def test_it_never_pushes_my_own_red_to_my_devices(couple, alice, bob, service):

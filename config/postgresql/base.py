@@ -1,0 +1,78 @@
+"""Django's PostgreSQL backend, with a health check that makes no round trip, and
+prepared statements allowed where a cursor asks for them.
+
+With CONN_HEALTH_CHECKS, Django pings a persistent connection (`SELECT 1`) before the
+first query after every `close_old_connections()`: at the start of every REST request,
+and Channels calls it around every `database_sync_to_async` call. That was a round trip
+more on every request, tap and heartbeat (5 % of a worker's samples at 300 changes/s;
+on an idle machine, waking PostgreSQL for it cost 0.4 ms; docs/benchmarks.md). Here the
+check looks at the socket instead (`connection_ended`).
+"""
+
+import select
+
+from django.core import checks
+from django.db.backends.base.validation import BaseDatabaseValidation
+from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
+
+RANDOM_PAGE_COST = 1.1
+
+
+def connection_ended(conn) -> bool:
+    """Has the server ended this connection, between queries? An idle connection has
+    nothing to say, so a socket with something to read means the server ended it (a
+    restart: its farewell, then the close). No round trip. One that died without a word
+    (a network cut) passes, and its next query fails, as it would have after a ping.
+    poll, not select: a worker with a thousand sockets has descriptors past select's
+    limit."""
+    if conn.closed or conn.broken:
+        return True
+    idle = select.poll()
+    idle.register(conn.fileno(), select.POLLIN)
+    return bool(idle.poll(0))
+
+
+class DatabaseValidation(BaseDatabaseValidation):
+    def check(self, **kwargs):
+        """`manage.py check --database default`: warn when autovacuum is off. A prepared
+        statement keeps the plan it made until its table is analyzed again; with autovacuum
+        off, plans made on small tables went on scanning them as they grew
+        (docs/benchmarks.md, "Plans made on empty tables")."""
+        issues = super().check(**kwargs)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            if cursor.fetchone()[0] != "on":
+                issues.append(
+                    checks.Warning(
+                        "PostgreSQL runs with autovacuum off.",
+                        hint="Turn it on (docs/deploy.md): signal_set's prepared plans follow "
+                        "the statistics that autovacuum's ANALYZE keeps up to date.",
+                        id="porchlight.W001",
+                    )
+                )
+        return issues
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    validation_class = DatabaseValidation
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        # Django turns preparing off (None) for every cursor. Its own cursors bind on the
+        # client and never prepare anyway; this lets signal_set's server-binding cursor
+        # prepare its statements (signals.services._cursor).
+        if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
+            params["prepare_threshold"] = 5
+        # Random reads cost about what sequential ones do on SSDs and a cached working
+        # set; at PostgreSQL's default (4) the prepared plans of signal_set scanned the
+        # whole signals table for one partner's row (docs/benchmarks.md).
+        if "options" not in self.settings_dict["OPTIONS"]:
+            params["options"] = f"-c random_page_cost={RANDOM_PAGE_COST}"
+        return params
+
+    def is_usable(self):
+        if self.connection is None:
+            return False
+        failed = self.connection.info.transaction_status == TransactionStatus.INERROR  # a ping fails there
+        return not failed and not connection_ended(self.connection)
