@@ -41,7 +41,8 @@ PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "20"))
 STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "45"))
 # After a phase, how long to wait for a backlog to arrive before the next one.
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "30"))
-VARIANTS = [v for v in os.environ.get("BENCH_VARIANTS", "uvicorn-deflate,daphne").split(",") if v]
+# The server variants Porchlight's server was chosen from: BENCH_VARIANTS=uvicorn-deflate,daphne
+VARIANTS = [v for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v]
 DATABASE_URL = os.environ["DATABASE_URL"]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ["PORCHLIGHT_WS_TICKET_SECONDS"] = "3600"
@@ -779,7 +780,8 @@ def uvicorn(name, app, workers=2, env=None, deflate=False) -> Target:
     """As deployed: per-message deflate off (docs/deploy.md); on, for the comparison."""
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "error"]
-    args += ["--no-access-log", "--ws-per-message-deflate", str(deflate).lower()]
+    args += ["--no-access-log", "--no-proxy-headers", "--ws-per-message-deflate", str(deflate).lower()]
+    args += ["--ws-max-size", "4096"]
     if workers > 1:
         args += ["--workers", str(workers)]
     return Target(name, [Server(name, args, {**ENV, **(env or {})})], [port])
