@@ -24,6 +24,21 @@ SECRET = "ALICE-PRIVATE-NOTE"
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
+def api_examples(count: int):
+    """Hypothesis settings of the API runs: a fixed number of examples per operation,
+    the same ones every run, with the database fixtures made once per operation."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
 @pytest.fixture
 def identities(couple, alice, bob, charlie):
     pair(charlie, make_user("dana"))
@@ -42,16 +57,7 @@ def no_leak_to_outsiders(ctx, response, case):
 
 @pytest.mark.django_db(transaction=True)  # each request commits on its own, as in production
 @schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@api_examples(12)
 def test_it_never_answers_5xx_or_off_schema_to_anyone(case, identities):
     for name in ("charlie", "alice", "bob"):
         case.headers = {
@@ -105,16 +111,7 @@ def lived_in_couple(couple, alice, bob):
 
 @pytest.mark.django_db(transaction=True)
 @partner_schema.parametrize()
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@api_examples(8)
 def test_it_answers_a_paired_partner_on_schema(case, lived_in_couple):
     case.headers = {**(case.headers or {}), "Authorization": f"Token {lived_in_couple}"}
     case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])

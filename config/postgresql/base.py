@@ -38,7 +38,7 @@ class DatabaseValidation(BaseDatabaseValidation):
         """`manage.py check --database default`: warn when autovacuum is off. A prepared
         statement keeps the plan it made until its table is analyzed again; with autovacuum
         off, plans made on small tables went on scanning them as they grew
-        (docs/benchmarks.md, "Plans made on empty tables")."""
+        (docs/benchmarks.md: "ANALYZE when autovacuum is off")."""
         issues = super().check(**kwargs)
         with self.connection.cursor() as cursor:
             cursor.execute("SHOW autovacuum")
