@@ -302,3 +302,21 @@ def test_it_forgets_the_last_person_offline_after_logout(browser, server):
     except PlaywrightError as e:
         shown = str(e)  # nothing kept at all: the browser's own error
     assert "only for Ana" not in shown and "Ben" not in shown
+
+
+def test_it_shows_nothing_that_is_hidden(browser, server):
+    """`hidden` wins over a display rule: the account deletion's password is not there
+    until asked for, and the preview form goes while a preview is live."""
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/settings/")
+    expect(ana.locator("#delete-password")).to_be_hidden()
+    expect(ana.locator("#delete-yes")).to_be_hidden()
+    ana.click("#delete-ask")
+    expect(ana.locator("#delete-password")).to_be_visible()
+    ben.click("#presets button >> nth=0")
+    ben.click("#preview-form button.primary")
+    expect(ben.locator("#my-preview")).to_be_visible()
+    expect(ben.locator("#preview-form")).to_be_hidden()
+    ben.click("#reunion")
+    expect(ben.locator("#preview-form")).to_be_visible()
+    assert ana.errors == [] and ben.errors == []
