@@ -320,3 +320,20 @@ def test_it_shows_nothing_that_is_hidden(browser, server):
     ben.click("#reunion")
     expect(ben.locator("#preview-form")).to_be_visible()
     assert ana.errors == [] and ben.errors == []
+
+
+def test_it_sends_a_note_typed_after_the_tap(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    expect(ana.locator("#my-status")).to_have_text("Shared.")
+    ana.fill("#note", "running late, call you at 8")
+    expect(ana.locator("#my-status")).to_contain_text("not sent yet")
+    ana.press("#note", "Enter")
+    expect(ben.locator("#partner-note")).to_have_text("running late, call you at 8")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    expect(ana.locator("#my-status")).to_have_text("Shared.")
+    ana.fill("#note", "home now")
+    ana.click("#note-send")
+    expect(ben.locator("#partner-note")).to_have_text("home now")
+    assert ana.errors == [] and ben.errors == []

@@ -131,25 +131,43 @@ const live = new Live({
     if (frame.type === "snapshot") couple = frame.couple;
     else if (frame.type === "event") { apply(frame); announce(frame); }
     if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
-    else if (frame.settled) status("Shared."); // my tap's own event (or, for a retry, its ack)
+    else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : "Shared."); // my tap's own event (or its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
     render();
   },
 });
 
-for (const button of document.querySelectorAll(".light-btn")) {
-  button.addEventListener("click", () => {
-    const state = button.dataset.state;
-    const note = $("note").value.trim();
-    const self = mine();
-    // Show it at once; the server's event confirms it (or a snapshot corrects it).
-    self.signal = { state, note, set_at: new Date().toISOString() };
-    render();
-    const sent = live.send({ type: "signal.set", state, note });
-    $("note").value = "";
-    status(sent.now ? "Sharing…" : "Saved here; it will be shared when you're back online.");
-  });
+// A note typed after a tap must never sit unsent while the page says "Shared.".
+const NOTE_WAITING = "Your note is not sent yet: press Send note, or tap a light.";
+const noteWaiting = () => $("note").value.trim() !== "";
+
+function share(state) {
+  const note = $("note").value.trim();
+  const self = mine();
+  // Show it at once; the server's event confirms it (or a snapshot corrects it).
+  self.signal = { state, note, set_at: new Date().toISOString() };
+  render();
+  const sent = live.send({ type: "signal.set", state, note });
+  $("note").value = "";
+  status(sent.now ? "Sharing…" : "Saved here; it will be shared when you're back online.");
 }
+
+for (const button of document.querySelectorAll(".light-btn")) {
+  button.addEventListener("click", () => share(button.dataset.state));
+}
+
+// Enter or "Send note": the note goes as an update of my current light.
+$("note-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!noteWaiting()) return;
+  const state = mine().signal.state;
+  if (!state) {
+    status("Pick a light first: your note goes with it.");
+    return;
+  }
+  share(state);
+});
+$("note").addEventListener("input", () => { if (noteWaiting()) status(NOTE_WAITING); });
 
 $("flag-dismiss").addEventListener("click", async () => {
   if (!couple.flag) return;
