@@ -247,6 +247,26 @@ def couple_unpair(*, user: User) -> Couple:
     return couple
 
 
+def pairing_ended(*, user: User) -> dict | None:
+    """How this person's last pairing ended, for the pairing page of someone unpaired:
+    {"at", "by": "me" | "partner" | "deleted", "partner_name"}, or None (never paired,
+    or paired now)."""
+    last = user.memberships.select_related("couple").order_by("-joined_at", "-pk").first()
+    if last is None or last.couple.ended_at is None:
+        return None
+    left = Event.objects.filter(couple=last.couple, kind="partner.left").order_by("-seq").first()
+    partner = last.couple.memberships.exclude(user=user).select_related("user").first()
+    if left is None or left.actor_id is None:
+        by = "me" if left is not None and left.data.get("user") == user.pk else "deleted"
+    else:
+        by = "me" if left.actor_id == user.pk else "partner"
+    return {
+        "at": last.couple.ended_at,
+        "by": by,
+        "partner_name": partner.user.display_name if partner else "",
+    }
+
+
 def login_of_session(session_key: str | None) -> str:
     """A login names what a request or socket rides on: a browser session or an API token."""
     return f"s:{session_key or ''}"

@@ -130,7 +130,13 @@ def pair(request):
             return redirect("home")
     except couples_services.ServiceError as e:
         error = e.detail
-    context = {"invite": invite, "join_form": join_form, "error": error, "page": "pair"}
+    context = {
+        "invite": invite,
+        "join_form": join_form,
+        "error": error,
+        "page": "pair",
+        "ended": couples_services.pairing_ended(user=request.user),
+    }
     if invite is not None:
         link = request.build_absolute_uri(f"/pair/?code={invite.code}")
         context["link"] = link

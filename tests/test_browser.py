@@ -174,6 +174,7 @@ def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
     expect(ana.locator("#partner-preview .preview-when")).to_contain_text("back around")
     ben.click("#reunion")
     expect(ana.locator("#partner-preview")).to_be_hidden()
+    expect(ana.locator("#partner-back")).to_contain_text("Ben is back")
     # A rhythm block.
     ana.goto("/rhythm/")
     ana.fill("#block-name", "Dinner")
@@ -211,6 +212,8 @@ def test_it_runs_the_rhythm_preview_and_settings_flows(browser, server):
     ana.click("#unpair-yes")
     ana.wait_for_url("**/pair/")
     ben.wait_for_url("**/pair/", timeout=5000)
+    expect(ben.locator("#ended")).to_contain_text("Ana ended the pairing on")
+    expect(ana.locator("#ended")).to_contain_text("You ended the pairing on")
     assert Couple.objects.get().ended_at is not None
     # After the unpair the history is a read-only archive of my own.
     ana.goto("/history/")
@@ -229,6 +232,7 @@ def test_it_deletes_an_account_from_the_settings_page(browser, server):
     ana.click("#delete-yes")
     ana.wait_for_url("**/accounts/register/")
     ben.wait_for_url("**/pair/", timeout=5000)  # the partner's app leaves at once
+    expect(ben.locator("#ended")).to_contain_text("Your partner closed their account on")
     assert not User.objects.filter(username="ana").exists()
     assert Event.objects.get(kind="partner.left").actor is None
 

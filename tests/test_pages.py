@@ -3,10 +3,13 @@
 import json
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from couples.services import account_delete, couple_unpair
 from signals.services import signal_set
 from tests.conftest import make_user, pair
 
@@ -19,6 +22,12 @@ def browser_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def page_of(user, path: str) -> str:
+    response = browser_for(user).get(path)
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def test_it_signs_up_then_asks_to_pair_then_logs_out_and_in(db):
@@ -172,3 +181,20 @@ def test_it_shows_an_ex_partner_only_their_own_archive(couple, alice, bob):
     assert "The last twelve weeks" not in page
     assert 'class="s-red"' not in page, "nothing of his lights either"
     assert ">Bob<" not in page
+
+
+def test_it_tells_the_pairing_page_how_the_pairing_ended(couple, alice, bob):
+    couple_unpair(user=bob)
+    day = timezone.localtime(timezone.now(), ZoneInfo(alice.timezone)).strftime("%-d %b")
+    page = page_of(alice, "/pair/")
+    assert f"Bob ended the pairing on {day}." in page and "/api/me/export/?format=json" in page
+    assert "You ended the pairing on" in page_of(bob, "/pair/")
+
+
+def test_it_tells_the_partner_when_an_account_was_closed(couple, alice, bob):
+    account_delete(user=bob, password="correct horse battery")
+    assert "Your partner closed their account on" in page_of(alice, "/pair/")
+
+
+def test_it_says_nothing_of_an_ending_to_someone_never_paired(alice):
+    assert 'id="ended"' not in page_of(alice, "/pair/")

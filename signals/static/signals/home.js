@@ -93,6 +93,7 @@ function render() {
   if (them) {
     renderLight(them);
     renderPreview($("partner-preview"), them.preview);
+    renderBack(them);
   }
   const self = mine();
   for (const button of document.querySelectorAll(".light-btn")) {
@@ -123,13 +124,26 @@ function announce(event) {
 
 const status = (text) => { $("my-status").textContent = text; };
 
+// "Ana is back": a reunion ends the preview, and the partner sees it said, for a while.
+const BACK_MINUTES = 30;
+let partnerBackAt = null;
+function noteReunion(event) {
+  if (event.kind === "reunion" && event.actor !== me.id) partnerBackAt = new Date(event.at);
+  if (event.kind === "preview.posted" && event.actor !== me.id) partnerBackAt = null;
+}
+function renderBack(who) {
+  const back = $("partner-back");
+  back.hidden = !partnerBackAt || Date.now() - partnerBackAt > BACK_MINUTES * 60000;
+  back.textContent = back.hidden ? "" : `${who.display_name} is back (${formatTime(partnerBackAt.toISOString(), me.timezone)}).`;
+}
+
 const live = new Live({
   userId: me.id,
   coupleId: couple.id,
   seq: couple.seq,
   onFrame(frame) {
     if (frame.type === "snapshot") couple = frame.couple;
-    else if (frame.type === "event") { apply(frame); announce(frame); }
+    else if (frame.type === "event") { apply(frame); announce(frame); noteReunion(frame); }
     if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
     else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : "Shared."); // my tap's own event (or its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
