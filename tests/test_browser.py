@@ -3,6 +3,7 @@ processes: pairing through the UI, a red within a second, a server restart and a
 network drop without a missed event, and the settings flows."""
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -151,11 +152,15 @@ def test_it_survives_a_network_drop_and_sends_an_offline_tap_once(browser, serve
     ana, ben = pair_through_the_ui(browser, server)
     ben.context.set_offline(True)
     expect(ben.locator("#net")).to_have_text("Offline")
+    # The partner's light is the last one known, and says so.
+    expect(ben.locator("#partner-since")).to_contain_text("Last known")
+    expect(ben.locator("#partner-light")).to_have_class(re.compile(r"\bstale\b"))
     ana.click(".light-btn[data-state=yellow]")
     ben.click(".light-btn[data-state=red]")  # a tap while offline: kept in the outbox
     expect(ben.locator("#my-status")).to_contain_text("when you're back online")
     ben.context.set_offline(False)
     expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow", timeout=15000)
+    expect(ben.locator("#partner-light")).not_to_have_class(re.compile(r"\bstale\b"))
     expect(ana.locator("#partner-light")).to_have_attribute("data-state", "red", timeout=15000)
     expect(ben.locator("#my-status")).to_have_text("Shared.")  # its event came back with its op_id
     wait_caught_up(ben)

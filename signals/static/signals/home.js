@@ -62,7 +62,11 @@ function renderLight(who) {
   note.hidden = !who.signal.note;
   const setAt = who.signal.set_at && new Date(who.signal.set_at);
   const today = setAt && setAt.toDateString() === new Date().toDateString();
-  $("partner-since").textContent = setAt ? `since ${formatTime(who.signal.set_at, me.timezone, !today)}` : "";
+  const since = setAt ? `since ${formatTime(who.signal.set_at, me.timezone, !today)}` : "";
+  // Offline, say that this is the last known light, not the current one.
+  const offline = !navigator.onLine;
+  light.classList.toggle("stale", offline);
+  $("partner-since").textContent = offline ? `Last known${since ? `, ${since}` : ""}. You are offline.` : since;
 }
 
 function renderPreview(element, preview) {
@@ -225,6 +229,8 @@ $("preview-form").addEventListener("submit", async (event) => {
 $("reunion").addEventListener("click", () => api("POST", "/api/reunion/", { op_id: newOpId() }).catch(() => {}));
 $("preview-clear").addEventListener("click", () => api("DELETE", "/api/previews/").catch(() => {}));
 
+window.addEventListener("offline", render);
+window.addEventListener("online", render);
 render();
 document.body.dataset.seq = String(couple.seq);
 live.start();
