@@ -6,13 +6,17 @@ import os
 import re
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from couples.models import Couple, Event, User
+from rhythms.models import Preview, Reminder
+from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
 from tests.servers import AsgiWorker, test_database_url
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -345,4 +349,34 @@ def test_it_sends_a_note_typed_after_the_tap(browser, server):
     ana.fill("#note", "home now")
     ana.click("#note-send")
     expect(ben.locator("#partner-note")).to_have_text("home now")
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_shows_a_fired_reminder_in_the_open_app(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    block, _ = block_create(
+        user=User.objects.get(username="ana"),
+        fields={
+            "kind": "connection",
+            "name": "Dinner",
+            "days": [0, 1, 2, 3, 4, 5, 6],
+            "start": "12:00",
+            "minutes": 60,
+            "remind_before": 10,
+        },
+    )
+    Reminder.objects.filter(block=block, kind="before").update(next_fire_at=timezone.now())
+    assert reminders_fire_due(timezone.now())
+    for page in (ana, ben):  # over the doorbell, or at the next heartbeat
+        expect(page.locator("#notice")).to_contain_text("Soon: Dinner at", timeout=8000)
+    # Ben said he would be back by now: the nudge is his alone.
+    preview_post(
+        user=User.objects.get(username="ben"),
+        message="Out for a run",
+        expected_at=timezone.now() + timedelta(minutes=1),
+    )
+    Preview.objects.update(nudge_at=timezone.now())
+    assert preview_nudge_next(timezone.now())
+    expect(ben.locator("#notice")).to_contain_text("Time to reconnect?", timeout=8000)
+    expect(ana.locator("#notice")).to_contain_text("Soon: Dinner at")
     assert ana.errors == [] and ben.errors == []

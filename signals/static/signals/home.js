@@ -128,6 +128,21 @@ function announce(event) {
 
 const status = (text) => { $("my-status").textContent = text; };
 
+// A reminder and a "time to reconnect?" nudge show here too, not only as a push.
+function notice(event) {
+  const data = event.data;
+  let text = "";
+  if (event.kind === "reminder.fired") {
+    const at = formatTime(data.starts_at, me.timezone);
+    text = data.reminder === "before" ? `Soon: ${data.block.name} at ${at}.` : `Now: ${data.block.name}.`;
+  } else if (event.kind === "preview.due" && data.user === me.id) {
+    text = data.message;
+  }
+  if (!text) return;
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+}
+
 // "Ana is back": a reunion ends the preview, and the partner sees it said, for a while.
 const BACK_MINUTES = 30;
 let partnerBackAt = null;
@@ -147,7 +162,7 @@ const live = new Live({
   seq: couple.seq,
   onFrame(frame) {
     if (frame.type === "snapshot") couple = frame.couple;
-    else if (frame.type === "event") { apply(frame); announce(frame); noteReunion(frame); }
+    else if (frame.type === "event") { apply(frame); announce(frame); noteReunion(frame); notice(frame); }
     if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
     else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : "Shared."); // my tap's own event (or its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
