@@ -249,17 +249,17 @@ def couple_unpair(*, user: User) -> Couple:
 
 def pairing_ended(*, user: User) -> dict | None:
     """How this person's last pairing ended, for the pairing page of someone unpaired:
-    {"at", "by": "me" | "partner" | "deleted", "partner_name"}, or None (never paired,
-    or paired now)."""
+    {"at", "by", "partner_name"}, or None (never paired, or paired now). "by" is "me",
+    "partner", "deleted" (the partner's account went: partner.left has no actor) or None
+    (its partner.left is no longer in the log: the retention purge took it)."""
     last = user.memberships.select_related("couple").order_by("-joined_at", "-pk").first()
     if last is None or last.couple.ended_at is None:
         return None
     left = Event.objects.filter(couple=last.couple, kind="partner.left").order_by("-seq").first()
     partner = last.couple.memberships.exclude(user=user).select_related("user").first()
-    if left is None or left.actor_id is None:
-        by = "me" if left is not None and left.data.get("user") == user.pk else "deleted"
-    else:
-        by = "me" if left.actor_id == user.pk else "partner"
+    by = None
+    if left is not None:
+        by = {None: "deleted", user.pk: "me"}.get(left.actor_id, "partner")
     return {
         "at": last.couple.ended_at,
         "by": by,

@@ -90,8 +90,7 @@ class LoginGuard:
         return cookie == self.account or cache.get(self._known_key()) is not None
 
     def wait(self) -> int | None:
-        waits = [t.wait() or 1 for t in self.throttles if not t.allow_request(self.request, None)]
-        return math.ceil(max(waits)) if waits else None
+        return _wait(self.request, self.throttles)
 
     def failed(self) -> None:
         for throttle in self.throttles:
@@ -114,5 +113,11 @@ class LoginGuard:
 def address_wait(request) -> int | None:
     """Seconds this address must wait before another attempt (None: go on). The API's
     views have it as a throttle class; the HTML forms ask here."""
-    address = AddressThrottle()
-    return None if address.allow_request(request, None) else math.ceil(address.wait() or 1)
+    return _wait(request, [AddressThrottle()])
+
+
+def _wait(request, throttles) -> int | None:
+    """The whole seconds to wait before the slowest of these throttles lets this request
+    through, or None when all of them do."""
+    waits = [t.wait() or 1 for t in throttles if not t.allow_request(request, None)]
+    return math.ceil(max(waits)) if waits else None

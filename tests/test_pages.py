@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from couples.models import Event
 from couples.services import account_delete, couple_unpair
 from signals.services import signal_set
 from tests.conftest import make_user, pair
@@ -194,6 +195,12 @@ def test_it_tells_the_pairing_page_how_the_pairing_ended(couple, alice, bob):
 def test_it_tells_the_partner_when_an_account_was_closed(couple, alice, bob):
     account_delete(user=bob, password="correct horse battery")
     assert "Your partner closed their account on" in page_of(alice, "/pair/")
+
+
+def test_it_still_says_when_the_pairing_ended_after_its_event_was_purged(couple, alice, bob):
+    couple_unpair(user=bob)
+    Event.objects.filter(kind="partner.left").delete()
+    assert "Your pairing ended on" in page_of(alice, "/pair/")
 
 
 def test_it_says_nothing_of_an_ending_to_someone_never_paired(alice):
