@@ -78,12 +78,14 @@ def couple_lock(couple_id: int) -> Couple:
     return Couple.objects.select_for_update().get(pk=couple_id)
 
 
-def couple_active_locked(*, user: User) -> Couple:
+def couple_active_locked(*, user: User, **annotations) -> Couple:
     """The user's couple, locked, in one query that also re-checks the membership under
-    the lock: a write racing an unpair either lands before it or is refused."""
+    the lock: a write racing an unpair either lands before it or is refused. Annotations
+    ride on the same query."""
     couple = (
         Couple.objects.select_for_update(of=("self",))
         .filter(ended_at__isnull=True, memberships__user=user, memberships__left_at__isnull=True)
+        .annotate(**annotations)
         .first()
     )
     if couple is None:
@@ -114,13 +116,19 @@ def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
     return op_event_check(Event.objects.filter(actor=user, op_id=op_id).first(), kind)
 
 
-def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, op_id=None) -> Event:
+def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, op_id=None, at=None) -> Event:
     """Append to the couple's log. The caller holds the couple row lock (couple_lock)."""
     assert transaction.get_connection().in_atomic_block, "event_append needs a transaction"
     couple.seq += 1
     Couple.objects.filter(pk=couple.pk).update(seq=couple.seq)
     event = Event.objects.create(
-        couple=couple, seq=couple.seq, kind=kind, actor=actor, data=data, op_id=op_id or None
+        couple=couple,
+        seq=couple.seq,
+        kind=kind,
+        actor=actor,
+        data=data,
+        op_id=op_id or None,
+        at=at or timezone.now(),
     )
     events_publish_on_commit(event)
     return event

@@ -1,12 +1,12 @@
 """The lights: setting one, and the couple snapshot that clients start from."""
 
-from contextlib import nullcontext
 from datetime import timedelta
 
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from couples.models import Couple, Event, Membership, User
@@ -24,7 +24,7 @@ from couples.services import (
 from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
-from signals.models import NOTE_MAX, Flag, Signal, State
+from signals.models import NOTE_MAX, Flag, Signal, SignalSpan, State
 from signals.words import WORDS
 
 
@@ -42,37 +42,68 @@ def signal_validate(*, state, note) -> str:
 
 
 def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = None) -> tuple[Event, bool]:
-    """Set the user's light. Returns the event and whether it is new (False: a retry)."""
+    """Set the user's light (its note with it): the light, its span for history and its
+    event in one transaction, the same for a tap from the socket and from REST. Returns
+    the event and whether it is new (False: a retry of the same op_id, nothing written)."""
     note = signal_validate(state=state, note=note)
     op_id_clean(op_id)
-    now = timezone.now()
-    # A red may raise a gentle flag in the same transaction; green and yellow are the one
-    # statement (PostgreSQL), a transaction of its own.
-    with transaction.atomic() if state == State.RED or connection.vendor != "postgresql" else nullcontext():
+    with transaction.atomic():
         if connection.vendor == "postgresql":
-            with _prepared_cursor() as cursor, connection.wrap_database_errors:  # 409s and 503s as Django's
-                statement, params = light_set_statement(
-                    user=user, state=state, note=note, op_id=op_id, now=now
-                )
-                cursor.execute(statement, params, prepare=True)
-                event = light_set_outcome(
-                    cursor.fetchone(), user=user, state=state, note=note, op_id=op_id, now=now
-                )
+            event = _light_set_in_one_statement(user=user, state=state, note=note, op_id=op_id)
         else:
-            event = _light_set_by_steps(user, state, note, op_id, now)
+            event = _light_set(user=user, state=state, note=note, op_id=op_id)
         if not isinstance(event, Event):  # the id of a retried op_id's event
             return op_event_check(Event.objects.get(pk=event), "signal.changed"), False
-        events_publish_on_commit(event)
         if event.data["red_on"]:
-            # In the same transaction, after the red itself: a flag never delays or hides red.
-            flag_maybe_raise(couple=Couple.objects.get(pk=event.couple_id), user=user, now=now)
+            # After the red itself, in the same transaction: a flag never delays or hides red.
+            flag_maybe_raise(couple=Couple.objects.get(pk=event.couple_id), user=user, now=event.at)
     return event, True
+
+
+def _light_set(*, user: User, state: str, note: str, op_id) -> Event | int:
+    """The light, its span and its event through the ORM and event_append, like every
+    other write. Returns the new event, or the id of an earlier try's (nothing written)."""
+    couple = _couple_for_light(user=user, op_id=op_id)
+    if couple.earlier is not None:
+        return couple.earlier
+    now = timezone.now()
+    light = {"state": state, "note": note, "set_at": now}
+    if couple.previous is None:
+        Signal.objects.create(couple=couple, user=user, **light)
+    else:
+        Signal.objects.filter(couple=couple, user=user).update(**light)
+    SignalSpan.objects.filter(couple=couple, user=user, ended_at=None).update(ended_at=now)
+    SignalSpan.objects.create(couple=couple, user=user, state=state, started_at=now)
+    data = light_data(user=user, state=state, note=note, previous=couple.previous, now=now)
+    nothing_waiting = couple.push_seq == couple.seq
+    event = event_append(couple=couple, kind="signal.changed", actor=user, data=data, op_id=op_id, at=now)
+    if nothing_waiting and not light_pushes(data):
+        # The push dispatcher (signals.push) then visits only couples with something to push.
+        Couple.objects.filter(pk=couple.pk).update(push_seq=couple.seq)
+    return event
+
+
+def _light_set_in_one_statement(*, user: User, state: str, note: str, op_id) -> Event | int:
+    """PostgreSQL: _light_set's writes as one statement, prepared once per connection."""
+    now = timezone.now()
+    connection.ensure_connection()
+    # A cursor that binds on the server, so that the statement can be prepared; Django's
+    # own cursors bind on the client and never prepare.
+    with psycopg.Cursor(connection.connection) as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            *light_set_statement(user=user, state=state, note=note, op_id=op_id, now=now), prepare=True
+        )
+        event = light_set_outcome(cursor.fetchone(), user=user, state=state, note=note, op_id=op_id, now=now)
+    if isinstance(event, Event):
+        events_publish_on_commit(event)
+    return event
 
 
 def light_set_statement(*, user: User, state: str, note: str, op_id, now) -> tuple[str, list]:
     """PostgreSQL: a tap as one statement, the function porchlight_light_set (signals
-    migration 0006). Python is about 60 % less per tap than the lock, the read and the
-    writes as three statements in two round trips (docs/benchmarks.md)."""
+    migration 0006), from the database thread and from the event loop (signals.inloop).
+    Through the ORM a tap costs about fourteen times the CPU in-process (7.0 against
+    0.5 ms), and the benchmark's CPU target was missed (docs/benchmarks.md)."""
     data = {"user": user.pk, "state": state, "note": note, "set_at": now.isoformat()}
     return LIGHT_SET, [user.pk, state, note, now, _json(data), op_id]
 
@@ -85,34 +116,32 @@ def light_set_outcome(row, *, user: User, state: str, note: str, op_id, now) -> 
         raise NotPaired()
     if earlier is not None:
         return earlier
-    data = light_data(user=user, state=state, note=note, previous=previous, now=now)
-    return light_event(event_id, couple_id, user, seq, data, op_id, now=now)
+    event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
+    event.data = light_data(user=user, state=state, note=note, previous=previous, now=now)
+    event.op_id = op_id
+    return event
 
 
-def _light_set_by_steps(user: User, state: str, note: str, op_id, now) -> Event | int:
-    """SQLite: porchlight_light_set's steps from Python, in the caller's transaction."""
-    with connection.cursor() as cursor:
-        cursor.execute(COUPLE_LOCK, [user.pk])
-        locked = cursor.fetchone()
-        if locked is None:
-            raise NotPaired()
-        couple_id, seq, push_seq = locked
-        cursor.execute(SIGNAL_READ, [user.pk, user.pk, user.pk, op_id])
-        previous, earlier = cursor.fetchone()
-        if earlier is not None:
-            return earlier
-        at = connection.ops.adapt_datetimefield_value(now)
-        data = light_data(user=user, state=state, note=note, previous=previous, now=now)
-        seq, push_seq = seq + 1, push_seq_after(seq, push_seq, data)
-        if previous is None:
-            cursor.execute(SIGNAL_INSERT, [couple_id, user.pk, state, note, at])
-        else:
-            cursor.execute(SIGNAL_UPDATE, [state, note, at, couple_id, user.pk])
-        cursor.execute(SPAN_CLOSE, [at, couple_id, user.pk])
-        cursor.execute(SPAN_OPEN, [couple_id, user.pk, state, at])
-        cursor.execute(COUPLE_SEQ, [seq, push_seq, couple_id])
-        cursor.execute(EVENT_INSERT, [couple_id, seq, "signal.changed", user.pk, at, _json(data), op_id])
-        return light_event(cursor.fetchone()[0], couple_id, user, seq, data, op_id, now=now)
+LIGHT_SET = (
+    "SELECT couple_id, seq, previous, earlier, event_id FROM porchlight_light_set(%s, %s, %s, %s, %s, %s)"
+)
+
+
+def _json(data: dict):
+    return Event._meta.get_field("data").get_db_prep_save(data, connection)
+
+
+def _couple_for_light(*, user: User, op_id: str | None) -> Couple:
+    """couple_active_locked, with the person's light as it was (`previous`) and the event
+    of an earlier try of this op_id (`earlier`) read by the same statement: a tap is the
+    write path's busiest caller, and each statement is a round trip."""
+    own = {"couple": OuterRef("pk"), "user": user}
+    earlier = Event.objects.filter(actor=user, op_id=op_id).values("pk")[:1]
+    return couple_active_locked(
+        user=user,
+        previous=Subquery(Signal.objects.filter(**own).values("state")),
+        earlier=Subquery(earlier) if op_id else Value(None, output_field=BigIntegerField()),
+    )
 
 
 def light_data(*, user: User, state: str, note: str, previous: str | None, now) -> dict:
@@ -130,64 +159,6 @@ def light_data(*, user: User, state: str, note: str, previous: str | None, now) 
 def light_pushes(data: dict) -> bool:
     """Whether a light change interrupts the partner's closed page: red coming on."""
     return data.get("state") == State.RED and data.get("red_on", True)
-
-
-def push_seq_after(seq: int, push_seq: int, data: dict) -> int:
-    """The couple's push mark after this light (the seq before it given): a green or a
-    yellow that finds nothing waiting for the push dispatcher moves the mark past itself,
-    so the dispatcher (signals.push) only ever visits couples with something to push,
-    not every couple whose light changed."""
-    return seq + 1 if push_seq == seq and not light_pushes(data) else push_seq
-
-
-def light_event(event_id: int, couple_id: int, user: User, seq: int, data: dict, op_id, *, now) -> Event:
-    event = Event(pk=event_id, couple_id=couple_id, seq=seq, kind="signal.changed", actor=user, at=now)
-    event.data, event.op_id = data, op_id
-    return event
-
-
-LIGHT_SET = (
-    "SELECT couple_id, seq, previous, earlier, event_id FROM porchlight_light_set(%s, %s, %s, %s, %s, %s)"
-)
-# SQLite: signal_set's steps by hand, as porchlight_light_set does them on PostgreSQL.
-# Through the ORM they cost about three times the CPU (docs/benchmarks.md). Same rows,
-# same semantics as the ORM writes elsewhere (event_append); tests hold both to the same
-# behaviour. (SQLite has one writer at a time: its transactions begin IMMEDIATE.)
-COUPLE_LOCK = """
-    SELECT c.id, c.seq, c.push_seq FROM couples_couple c JOIN couples_membership m ON m.couple_id = c.id
-    WHERE m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL LIMIT 1"""
-SIGNAL_READ = """
-    SELECT (SELECT s.state FROM signals_signal s JOIN couples_couple c ON c.id = s.couple_id
-            JOIN couples_membership m ON m.couple_id = c.id
-            WHERE s.user_id = %s AND m.user_id = %s AND m.left_at IS NULL AND c.ended_at IS NULL),
-           (SELECT id FROM couples_event WHERE actor_id = %s AND op_id = %s)"""
-SIGNAL_INSERT = (
-    "INSERT INTO signals_signal (couple_id, user_id, state, note, set_at) VALUES (%s, %s, %s, %s, %s)"
-)
-SIGNAL_UPDATE = (
-    "UPDATE signals_signal SET state = %s, note = %s, set_at = %s WHERE couple_id = %s AND user_id = %s"
-)
-SPAN_CLOSE = (
-    "UPDATE signals_signalspan SET ended_at = %s WHERE couple_id = %s AND user_id = %s AND ended_at IS NULL"
-)
-SPAN_OPEN = "INSERT INTO signals_signalspan (couple_id, user_id, state, started_at) VALUES (%s, %s, %s, %s)"
-COUPLE_SEQ = "UPDATE couples_couple SET seq = %s, push_seq = %s WHERE id = %s"
-EVENT_INSERT = """
-    INSERT INTO couples_event (couple_id, seq, kind, actor_id, at, data, op_id)
-    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"""
-
-
-def _prepared_cursor():
-    """PostgreSQL: a cursor that binds on the server, so that its statement can be
-    prepared once per connection (execute's prepare=True). Planning was about half of
-    PostgreSQL's CPU per tap (measured, docs/benchmarks.md). Django's own cursors bind on
-    the client and never prepare."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
-def _json(data: dict):
-    return Event._meta.get_field("data").get_db_prep_save(data, connection)
 
 
 def flag_maybe_raise(*, couple: Couple, user: User, now) -> Event | None:

@@ -1,10 +1,10 @@
 """PostgreSQL: a tap of a light as one function (signals.services.signal_set), so that a
-tap is one statement and one round trip. Elsewhere (SQLite) nothing: signal_set runs the
-same steps from Python there."""
+tap is one statement and one round trip. Elsewhere (SQLite) nothing: signal_set writes the
+same rows through the ORM there (_light_set)."""
 
 from django.db import migrations
 
-# What signal_set does, step for step (signals/services.py). A VOLATILE function in READ
+# What signals.services._light_set does, step for step. A VOLATILE function in READ
 # COMMITTED takes a new snapshot for each statement: everything after the lock sees what
 # a writer it waited for committed (the previous light, an op_id, the open span).
 LIGHT_SET = r"""
