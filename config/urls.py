@@ -24,6 +24,7 @@ api = [
     path("couple/join/", signals_views.JoinView.as_view(), name="api-join"),
     path("couple/settings/", signals_views.SettingsView.as_view(), name="api-settings"),
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
+    path("signal/answer/", signals_views.SignalAnswerView.as_view(), name="api-signal-answer"),
     path("flags/", signals_views.FlagsView.as_view(), name="api-flags"),
     path("flags/<id:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),
     path("previews/", rhythms_views.PreviewsView.as_view(), name="api-previews"),

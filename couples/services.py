@@ -385,6 +385,10 @@ def account_delete(*, user: User, password: str) -> None:
         for event in Event.objects.filter(couple__in=couples, kind="flag.raised", data__flag__user=user.pk):
             event.data["flag"]["user"] = None
             event.save(update_fields=["data"])
+        # An answer the partner gave is theirs and stays, without the id of the one it answered.
+        for event in Event.objects.filter(couple__in=couples, kind="signal.answered", data__to=user.pk):
+            event.data["to"] = None
+            event.save(update_fields=["data"])
         user_id = user.pk
         user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices,
         # tokens, tickets and sessions

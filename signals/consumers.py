@@ -1,6 +1,7 @@
 """The live socket: one per device, listening to its couple's event log.
 
-Frames out: snapshot, event, heartbeat, ack (a retried tap), error. Frames in: signal.set, ping.
+Frames out: snapshot, event, heartbeat, ack (a retried write), error. Frames in: signal.set,
+signal.answer, ping.
 The database is the truth; the doorbell (couples.bell) only rings, so every path
 (doorbell, heartbeat, ping) delivers by seq: nothing twice, no gap.
 """
@@ -260,14 +261,22 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         if message["type"] == "ping":
             return await self.heartbeat()
         if message["type"] == "signal.set":
-            return await self.signal_set(message)
+            return await self.write(message, self.light_write, state=message.get("state"))
+        if message["type"] == "signal.answer":
+            return await self.write(message, services.signal_answer, reply=message.get("reply"))
         await self.send_error("unknown_type")
 
-    async def signal_set(self, message: dict):
+    async def write(self, message: dict, service, **fields):
+        """A tap or an answer: its event goes to this socket at once. `service` is a
+        coroutine function, or a sync service run in the database thread."""
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
+        if not asyncio.iscoroutinefunction(service):
+            service = database_sync_to_async(service)
         try:
-            event, created = await self.light_write(message.get("state"), message.get("note", ""), op_id)
+            event, created = await service(
+                user=self.user, note=message.get("note", ""), op_id=op_id, **fields
+            )
         except ValidationError as e:
             return await self.send_error("invalid", e.message_dict, **echo)
         except NotPaired:
@@ -284,19 +293,19 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             # socket was open, so say here that it is done.
             await self.send(text_data=json.dumps({"type": "ack", "seq": event.seq, **echo}))
 
-    async def light_write(self, state, note, op_id):
+    async def light_write(self, *, user, state, note, op_id):
         """Green and yellow from the event loop on PostgreSQL (signals.inloop); a red, a
         retry and SQLite in the database thread."""
         if inloop.signal_set_in_loop_possible(state):
             try:
                 event = await inloop.signal_set_in_loop(
-                    user=self.user, state=state, note=note, op_id=op_id, couple_id=self.couple_id
+                    user=user, state=state, note=note, op_id=op_id, couple_id=self.couple_id
                 )
                 return event, True
             except inloop.InThread:
                 pass
         return await database_sync_to_async(services.signal_set)(
-            user=self.user, state=state, note=note, op_id=op_id
+            user=user, state=state, note=note, op_id=op_id
         )
 
     # Messages from the doorbell

@@ -2,22 +2,24 @@
 by the database (indexes `event_kind_period`, `span_period`), never by a Python loop
 over every row. And the archive an ex-partner keeps: their own events, nothing else."""
 
+import statistics
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DurationField, ExpressionWrapper, Q, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from couples.models import Couple, Event, User
 from couples.services import NotPaired
 from rhythms.models import Preview
-from signals.models import Flag, SignalSpan, State
+from signals.models import Answer, Flag, SignalSpan, State
 
 PAGE = 50
 KINDS = {
     "signal.changed",
+    "signal.answered",
     "preview.posted",
     "preview.cleared",
     "preview.due",
@@ -188,7 +190,27 @@ def summary(*, user: User, period: str, day: date | None = None, now: datetime |
         "timezone": couple.timezone,
         "partners": partners,
         "reminders_fired": reminders,
+        "reds_answered": None if own_only else _reds_answered(couple, start, end),
         "archive": own_only,
+    }
+
+
+def _reds_answered(couple: Couple, start: datetime, end: datetime) -> dict:
+    """How often a red that came on in [start, end) was answered, and how fast (the
+    median minutes to its first answer): about the two of them, never one's score."""
+    reds = Event.objects.filter(
+        couple=couple, kind="signal.changed", at__gte=start, at__lt=end, data__red_on=True
+    ).count()
+    firsts = (
+        Answer.objects.filter(couple=couple, light_state=State.RED, light_at__gte=start, light_at__lt=end)
+        .values("light_seq", "light_at")
+        .annotate(first=Min("at"))
+    )
+    waits = [(f["first"] - f["light_at"]).total_seconds() / 60 for f in firsts]
+    return {
+        "reds": reds,
+        "answered": len(waits),
+        "median_minutes_to_answer": round(statistics.median(waits), 1) if waits else None,
     }
 
 

@@ -31,6 +31,46 @@ class Signal(models.Model):
         return {"state": self.state, "note": self.note, "set_at": self.set_at.isoformat()}
 
 
+class Reply(models.TextChoices):
+    """The answers a partner can give to a yellow or a red (words: signals.words)."""
+
+    SEEN = "seen", "seen"
+    COMING = "coming", "coming"
+    CALL_SOON = "call_soon", "call_soon"
+    LATER = "later", "later"
+
+
+class Answer(models.Model):
+    """A partner's explicit answer to the other's yellow or red light (never a passive
+    read receipt). `light_seq` is the seq of the event that turned that light on: a
+    note added to the same light keeps the answer, a new light leaves it behind."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="answers")
+    to = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    light_seq = models.BigIntegerField()
+    light_state = models.CharField(max_length=6, choices=State.choices)
+    light_at = models.DateTimeField()
+    reply = models.CharField(max_length=10, choices=Reply.choices)
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["couple", "to", "at"], name="answer_latest"),
+            models.Index(fields=["couple", "light_at"], name="answer_period"),
+        ]
+
+    def as_dict(self) -> dict:
+        return {
+            "by": self.by_id,
+            "reply": self.reply,
+            "note": self.note,
+            "at": self.at.isoformat(),
+            "light_seq": self.light_seq,
+        }
+
+
 class Flag(models.Model):
     """A gentle flag: one partner's red has come on often. About "us", never a score."""
 

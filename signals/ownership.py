@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview
-from signals.models import SignalSpan
+from signals.models import Answer, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ PURGE_PAUSE = timedelta(hours=1)
 
 
 def export_data(*, user: User) -> dict:
-    """Their account, their lights and notes, their previews, and the rhythm they share
-    now. Nothing the partner wrote: after an unpair that holds nothing of the ex's."""
+    """Their account, their lights and notes, their answers to the partner's lights,
+    their previews, and the rhythm they share now. Nothing the partner wrote: after an unpair that holds nothing of the ex's."""
     lights = Event.objects.filter(actor=user, kind="signal.changed").order_by("at")
     couple = user.active_couple()
     return {
@@ -32,6 +32,10 @@ def export_data(*, user: User) -> dict:
         },
         "lights": [
             {"at": e.at.isoformat(), "state": e.data["state"], "note": e.data.get("note", "")} for e in lights
+        ],
+        "answers": [
+            {"at": e.at.isoformat(), "reply": e.data["reply"], "note": e.data.get("note", "")}
+            for e in Event.objects.filter(actor=user, kind="signal.answered").order_by("at")
         ],
         "previews": [
             {
@@ -56,6 +60,8 @@ def export_csv(data: dict) -> str:
     writer.writerow(["account", account["joined"], "", account["display_name"], "", account["timezone"]])
     for light in data["lights"]:
         writer.writerow(["light", light["at"], light["state"], _cell(light["note"]), "", ""])
+    for answer in data["answers"]:
+        writer.writerow(["answer", answer["at"], answer["reply"], _cell(answer["note"]), "", ""])
     for preview in data["previews"]:
         writer.writerow(
             [
@@ -97,6 +103,7 @@ def history_purge_next(now: datetime) -> bool:
             Event.objects.filter(couple=couple, at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
         )
         Event.objects.filter(pk__in=old).delete()
+        Answer.objects.filter(couple=couple, at__lt=cutoff).delete()
         spans = list(
             SignalSpan.objects.filter(couple=couple, ended_at__lt=cutoff).values_list("pk", flat=True)[
                 :PURGE_BATCH

@@ -27,7 +27,7 @@ from couples.validators import validate_timezone
 from rhythms.words import PRESETS
 from signals import history as history_module
 from signals import services
-from signals.models import State
+from signals.models import Reply, State
 from signals.words import WORDS
 
 STATIC = Path(__file__).resolve().parent / "static" / "signals"
@@ -103,6 +103,10 @@ def _boot(user) -> dict:
         "couple": services.couple_snapshot(user=user),
         "presets": [{"key": k, "message": str(v)} for k, v in PRESETS.items()],
         "meanings": {state: str(WORDS[f"meaning_{state}"]) for state in State.values},
+        "replies": [
+            {"key": key, "button": str(WORDS[f"reply_button_{key}"]), "words": str(WORDS[f"reply_{key}"])}
+            for key in Reply.values
+        ],
     }
 
 
@@ -177,6 +181,9 @@ def _event_sentence(event: Event, names: dict) -> str:
     match event.kind:
         case "signal.changed":
             return f"{who}: {data['state']}" + (f" · “{data['note']}”" if data.get("note") else "")
+        case "signal.answered":
+            text = f"{who}: {WORDS['reply_' + data['reply']]}"
+            return text + (f" · “{data['note']}”" if data.get("note") else "")
         case "preview.posted":
             return f"{who} posted a preview: “{data['preview']['message']}”"
         case "preview.cleared":

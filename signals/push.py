@@ -138,6 +138,13 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
             body = data["note"]
         title = str(WORDS["push_red_title"]).format(name=name)
         return {"title": title, "body": body, "tag": f"signal-{event.actor_id}", "url": "/"}, "high"
+    if event.kind == "signal.answered":
+        name = event.actor.display_name if event.actor else ""
+        body = f"{name}: {WORDS['reply_' + data['reply']]}"
+        if device.include_text and data.get("note"):
+            body = f"{body} {data['note']}"
+        title = str(WORDS["push_answer_title"]).format(name=name)
+        return {"title": title, "body": body, "tag": f"answer-{event.actor_id}", "url": "/"}, "high"
     if event.kind == "reminder.fired":
         block = data["block"]
         key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
@@ -161,10 +168,11 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
 
 
 def _pushes(event: Event) -> bool:
-    """The kinds that reach a closed page: a red, a reconnect nudge, a reminder."""
+    """The kinds that reach a closed page: a red, an answer to one's light, a reconnect
+    nudge, a reminder."""
     if event.kind == "signal.changed":
         return light_pushes(event.data)
-    return event.kind in ("preview.due", "reminder.fired")
+    return event.kind in ("signal.answered", "preview.due", "reminder.fired")
 
 
 def push_dispatch_next(now: datetime) -> bool:

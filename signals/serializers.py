@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from couples.serializers import DayField
 from couples.validators import validate_timezone
-from signals.models import NOTE_MAX, State
+from signals.models import NOTE_MAX, Reply, State
 
 
 class SignalSetSerializer(serializers.Serializer):
@@ -11,10 +11,26 @@ class SignalSetSerializer(serializers.Serializer):
     op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
 
+class SignalAnswerSerializer(serializers.Serializer):
+    reply = serializers.ChoiceField(choices=Reply.choices)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    to = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="the partner's id")
+
+
+class AnswerSerializer(serializers.Serializer):
+    by = serializers.IntegerField()
+    reply = serializers.ChoiceField(choices=Reply.choices)
+    note = serializers.CharField()
+    at = serializers.DateTimeField()
+    light_seq = serializers.IntegerField()
+
+
 class SignalStateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices, allow_null=True)
     note = serializers.CharField()
     set_at = serializers.DateTimeField(allow_null=True)
+    answer = AnswerSerializer(allow_null=True, help_text="the latest answer to this light, if any")
 
 
 class PartnerSerializer(serializers.Serializer):

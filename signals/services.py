@@ -16,6 +16,7 @@ from couples.services import (
     couple_active_locked,
     couple_settings_update,
     event_append,
+    event_for_op,
     events_publish_on_commit,
     logins_live,
     op_event_check,
@@ -24,7 +25,7 @@ from couples.services import (
 from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
-from signals.models import NOTE_MAX, Flag, Signal, SignalSpan, State
+from signals.models import NOTE_MAX, Answer, Flag, Reply, Signal, SignalSpan, State
 from signals.words import WORDS
 
 
@@ -161,6 +162,84 @@ def light_pushes(data: dict) -> bool:
     return data.get("state") == State.RED and data.get("red_on", True)
 
 
+def signal_answer(
+    *, user: User, reply: str, note: str = "", op_id: str | None = None, to: int | None = None
+) -> tuple[Event, bool]:
+    """Answer the partner's yellow or red light: an Answer and its `signal.answered`
+    event in one transaction. `to`, when given, must be the partner. Returns the event
+    and whether it is new (False: a retry of the same op_id, nothing written)."""
+    errors = {}
+    if reply not in Reply.values:
+        errors["reply"] = [WORDS["bad_reply"]]
+    try:
+        note = clean_short_text(note, max_length=NOTE_MAX)
+    except ValidationError as e:
+        errors["note"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    if to is not None and to == user.pk:
+        raise ServiceError("own_light", WORDS["own_light"])
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        earlier = event_for_op(user=user, op_id=op_id, kind="signal.answered")
+        if earlier is not None:
+            return earlier, False
+        partner = next(p for p in couple.partners() if p.pk != user.pk)
+        if to is not None and to != partner.pk:
+            raise ServiceError("not_partner", WORDS["not_partner"])
+        light = Signal.objects.filter(couple=couple, user=partner).first()
+        if light is None or light.state == State.GREEN:
+            raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"])
+        light_seq, light_at = _light_on(couple=couple, user=partner)
+        answer = Answer.objects.create(
+            couple=couple,
+            to=partner,
+            by=user,
+            light_seq=light_seq,
+            light_state=light.state,
+            light_at=light_at,
+            reply=reply,
+            note=note,
+        )
+        data = {"to": partner.pk, "reply": reply, "note": note, "light_seq": light_seq}
+        event = event_append(
+            couple=couple, kind="signal.answered", actor=user, data=data, op_id=op_id, at=answer.at
+        )
+    return event, True
+
+
+def _light_on(*, couple: Couple, user: User) -> tuple[int, object]:
+    """The seq and time of the event that turned the person's current light on: their
+    latest light change that changed the state (later ones only edited its note)."""
+    changes = Event.objects.filter(couple=couple, actor=user, kind="signal.changed").order_by("-seq")
+    for seq, at, data in changes.values_list("seq", "at", "data").iterator(chunk_size=20):
+        if data.get("previous") != data["state"]:
+            return seq, at
+    raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"])
+
+
+def answers_current(*, couple: Couple, signals: dict) -> dict:
+    """For each person whose light is yellow or red, the latest answer to that light, if
+    any: an answer to an earlier light (one changed since) is left behind."""
+    current = {}
+    for user_id, signal in signals.items():
+        if signal.state == State.GREEN:
+            continue
+        answer = Answer.objects.filter(couple=couple, to_id=user_id).order_by("-at", "-pk").first()
+        if answer is None or answer.light_state != signal.state:
+            continue
+        changed_since = (
+            Event.objects.filter(
+                couple=couple, actor_id=user_id, kind="signal.changed", seq__gt=answer.light_seq
+            )
+            .exclude(data__state=answer.light_state)
+            .exists()
+        )
+        if not changed_since:
+            current[user_id] = answer.as_dict()
+    return current
+
+
 def flag_maybe_raise(*, couple: Couple, user: User, now) -> Event | None:
     """Raise a gentle flag when this partner's red has come on `flag_threshold` times in
     the last 7 days, at most once per partner per 7 days."""
@@ -219,6 +298,8 @@ def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=Non
         return False
     if kind == "signal.changed" and data["state"] == State.RED:
         return True
+    if kind == "signal.answered":  # for the one who asked, whatever their own preview says
+        return data["to"] == recipient.pk
     if kind == "preview.due":
         return data["user"] == recipient.pk
     if kind == "reminder.fired":
@@ -233,6 +314,7 @@ def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=Non
 def _snapshot(couple: Couple, viewer: User) -> dict:
     now = timezone.now()
     signals = {s.user_id: s for s in Signal.objects.filter(couple=couple)}
+    answers = answers_current(couple=couple, signals=signals)
     previews = previews_live(couple=couple)
     partners = []
     for person in couple.partners():
@@ -244,7 +326,10 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                 "display_name": person.display_name,
                 "is_me": person.pk == viewer.pk,
                 "timezone": person.timezone,
-                "signal": signal.as_dict() if signal else {"state": None, "note": "", "set_at": None},
+                "signal": {
+                    **(signal.as_dict() if signal else {"state": None, "note": "", "set_at": None}),
+                    "answer": answers.get(person.pk),
+                },
                 "preview": preview.as_dict() if preview else None,
             }
         )

@@ -20,6 +20,7 @@ from signals.serializers import (
     PushDeviceUpdateSerializer,
     PushKeySerializer,
     SettingsSerializer,
+    SignalAnswerSerializer,
     SignalSetSerializer,
     SummaryQuerySerializer,
 )
@@ -59,6 +60,20 @@ class SignalView(APIView):
         serializer = SignalSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event, created = services.signal_set(user=request.user, **serializer.validated_data)
+        return Response(event.as_body(), status=201 if created else 200)
+
+
+class SignalAnswerView(APIView):
+    @extend_schema(
+        request=SignalAnswerSerializer,
+        responses={201: EventSerializer, 200: EventSerializer, **errors(400, 401, 404, 409, 503)},
+        description="Answer my partner's yellow or red light. A retry with the same op_id "
+        "answers 200 with the first event.",
+    )
+    def post(self, request):
+        serializer = SignalAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event, created = services.signal_answer(user=request.user, **serializer.validated_data)
         return Response(event.as_body(), status=201 if created else 200)
 
 

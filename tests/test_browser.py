@@ -8,6 +8,7 @@ import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 from couples.models import Couple, Event, User
 from rhythms.models import Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
+from signals.services import signal_set
 from tests.servers import AsgiWorker, test_database_url
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -133,6 +135,83 @@ def test_it_pairs_two_phones_and_carries_a_red_within_a_second(browser, server):
     expect(ana.locator("#partner-light")).to_have_attribute("data-state", "yellow")
     ben.goto("/history/")
     shot(ben, "history")
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_lets_the_partner_answer_a_red_and_the_owner_sees_it_live(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    expect(ben.locator("#answer-form")).to_be_hidden()  # no light yet: nothing to answer
+    ana.fill("#note", "the call went badly")
+    ana.click(".light-btn[data-state=red]")
+    expect(ben.locator("#answer-form")).to_be_visible()
+    expect(ben.locator("#answer-h")).to_have_text("Answer Ana:")
+    ben.fill("#answer-note", "ten minutes")
+    ben.click("#replies button[data-reply=coming]")
+    expect(ben.locator("#answer-status")).to_have_text("Sent: Coming to you.")
+    expect(ben.locator("#replies button[data-reply=coming]")).to_have_attribute("aria-pressed", "true")
+    expect(ana.locator("#my-answer")).to_have_text("Ben: Coming to you. “ten minutes”")
+    expect(ana.locator("#my-answer")).to_be_visible()
+    expect(ana.locator("#announce")).to_have_text("Ben: Coming to you. “ten minutes”")
+    box = ana.locator("#my-answer").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 640, "the answer shows on the first screen"
+    ana.reload()  # from the snapshot, as from the event
+    expect(ana.locator("#my-answer")).to_have_text("Ben: Coming to you. “ten minutes”")
+    ana.fill("#note", "thank you")
+    ana.press("#note", "Enter")  # a note on the same light keeps the answer
+    expect(ben.locator("#partner-note")).to_have_text("thank you")
+    expect(ana.locator("#my-answer")).to_be_visible()
+    ana.click(".light-btn[data-state=green]")  # a new light leaves it behind
+    expect(ana.locator("#my-answer")).to_be_hidden()
+    expect(ben.locator("#answer-form")).to_be_hidden()
+    assert Event.objects.filter(kind="signal.answered").count() == 1
+    assert ana.errors == [] and ben.errors == []
+
+
+def on_first_screen(page, selector) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= 640
+
+
+def test_it_keeps_the_partners_light_note_and_answer_on_the_first_screen(browser, server):
+    """At 360 x 640, with a gentle flag, a rhythm banner and previews all showing."""
+    ana, ben = pair_through_the_ui(browser, server)
+    a, b = User.objects.get(username="ana"), User.objects.get(username="ben")
+    Couple.objects.update(flag_threshold=2)
+    for state in ("red", "green", "red"):  # a second red this week raises the flag
+        signal_set(user=b, state=state, note="I need you tonight, it was a hard day")
+    local = timezone.now().astimezone(ZoneInfo("Europe/Berlin")) - timedelta(minutes=30)
+    start = f"{local.hour:02d}:{local.minute // 5 * 5:02d}"
+    block_create(
+        user=a,
+        fields={
+            "kind": "connection",
+            "name": "Evening together",
+            "days": list(range(7)),
+            "start": start,
+            "minutes": 120,
+        },
+    )
+    for person in (a, b):
+        preview_post(
+            user=person,
+            message="Home around nine, then all yours",
+            expected_at=timezone.now() + timedelta(hours=2),
+        )
+    for page in (ana, ben):
+        page.reload()
+    expect(ana.locator("#flag")).to_be_visible()
+    expect(ana.locator("#rhythm-now")).to_be_visible()
+    expect(ana.locator("#partner-preview")).to_be_visible()
+    shot(ana, "first-screen")
+    for selector in ("#partner-light", "#partner-note", "#answer-form #replies", "#answer-note"):
+        assert on_first_screen(ana, selector), f"{selector} is off the first screen"
+    ana.click("#replies button[data-reply=call_soon]")
+    expect(ben.locator("#my-answer")).to_have_text("Ana: I'll call you soon.")
+    shot(ben, "answered-first-screen")
+    for selector in ("#partner-light", "#my-answer"):
+        assert on_first_screen(ben, selector), f"{selector} is off the first screen"
+    ana.click("#flag summary")  # the flag opens when asked
+    expect(ana.locator("#flag-suggestion")).to_be_visible()
     assert ana.errors == [] and ben.errors == []
 
 

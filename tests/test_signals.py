@@ -32,7 +32,7 @@ def test_it_shows_the_partner_my_light(couple, alice, bob):
     her = next(p for p in body["partners"] if p["id"] == alice.pk)
     assert her["signal"]["state"] == "red" and not her["is_me"]
     me = next(p for p in body["partners"] if p["id"] != alice.pk)
-    assert me["signal"] == {"state": None, "note": "", "set_at": None}
+    assert me["signal"] == {"state": None, "note": "", "set_at": None, "answer": None}
 
 
 @pytest.mark.parametrize(

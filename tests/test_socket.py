@@ -15,6 +15,7 @@ from couples.models import Event
 from rhythms.services import preview_post, reunion
 from signals import services
 from signals.models import SignalSpan
+from signals.services import signal_answer
 from tests.conftest import make_user, pair
 from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
@@ -166,21 +167,47 @@ async def test_it_resets_with_a_snapshot_when_too_much_was_missed(couple, alice,
     await sock.disconnect()
 
 
+def _apply(state: dict, event: dict) -> None:
+    """An event applied to a snapshot, as the phone page does it (signals/static/signals/home.js)."""
+    data = event["data"]
+    person = {p["id"]: p for p in state["partners"]}
+    if event["kind"] == "signal.changed":
+        # A note added to the same light keeps its answer; a new light starts without one.
+        answer = person[data["user"]]["signal"]["answer"] if data["previous"] == data["state"] else None
+        person[data["user"]]["signal"] = {
+            **{k: data[k] for k in ("state", "note", "set_at")},
+            "answer": answer,
+        }
+    elif event["kind"] == "signal.answered":
+        answer = {
+            "by": event["actor"],
+            "at": event["at"],
+            **{k: data[k] for k in ("reply", "note", "light_seq")},
+        }
+        person[data["to"]]["signal"]["answer"] = answer
+    state["seq"] = event["seq"]
+
+
 async def test_it_rebuilds_the_fresh_snapshot_from_a_replay(couple, alice, bob):
     """Applying the replayed events to an old snapshot equals a fresh one (zulip's verify_action)."""
     sock = await open_socket(alice)
     old = await frame(sock)
     await sock.disconnect()
     await set_light(user=bob, state="red", note="now")
+    await database_sync_to_async(signal_answer)(user=alice, reply="coming", note="5 min")
+    await set_light(user=bob, state="red", note="thank you")  # the same light: still answered
     await set_light(user=alice, state="yellow")
+    await database_sync_to_async(signal_answer)(user=bob, reply="seen")
+    await set_light(user=alice, state="red")  # a new light: the answer is left behind
     sock = await open_socket(alice, after=old["seq"])
     state = old["couple"]
-    for _ in range(2):
-        event = await frame(sock)
-        partner = next(p for p in state["partners"] if p["id"] == event["data"]["user"])
-        partner["signal"] = {k: event["data"][k] for k in ("state", "note", "set_at")}
-        state["seq"] = event["seq"]
-    assert state == await snapshot_of(user=alice)
+    for _ in range(6):
+        _apply(state, await frame(sock))
+    fresh = await snapshot_of(user=alice)
+    assert state == fresh
+    bobs = next(p for p in fresh["partners"] if p["id"] == bob.pk)["signal"]
+    assert bobs["answer"]["reply"] == "coming" and bobs["answer"]["note"] == "5 min"
+    assert next(p for p in fresh["partners"] if p["id"] == alice.pk)["signal"]["answer"] is None
     await sock.disconnect()
 
 

@@ -16,8 +16,18 @@ function apply(event) {
   const data = event.data;
   const person = (id) => couple.partners.find((p) => p.id === id);
   switch (event.kind) {
-    case "signal.changed":
-      person(data.user).signal = { state: data.state, note: data.note, set_at: data.set_at };
+    case "signal.changed": {
+      // A note added to the same light keeps its answer; a new light starts without one.
+      const who = person(data.user);
+      const answer = data.previous === data.state ? who.signal.answer ?? null : null;
+      who.signal = { state: data.state, note: data.note, set_at: data.set_at, answer };
+      break;
+    }
+    case "signal.answered":
+      if (person(data.to)) {
+        const { reply, note, light_seq } = data;
+        person(data.to).signal.answer = { by: event.actor, reply, note, at: event.at, light_seq };
+      }
       break;
     case "preview.posted":
       person(data.user).preview = data.preview;
@@ -69,6 +79,34 @@ function renderLight(who) {
   $("partner-since").textContent = offline ? `Last known${since ? `, ${since}` : ""}. You are offline.` : since;
 }
 
+const REPLIES = Object.fromEntries(start.replies.map((r) => [r.key, r]));
+const answerText = (answer, name) =>
+  `${name}: ${REPLIES[answer.reply].words}` + (answer.note ? ` “${answer.note}”` : "");
+
+// My yellow or red, answered: said in words on the partner's card, on the first screen.
+function renderMyAnswer(self, them) {
+  const element = $("my-answer");
+  const answer = self.signal.answer;
+  element.hidden = !answer || !them;
+  element.textContent = element.hidden ? "" : answerText(answer, them.display_name);
+}
+
+// Their yellow or red: the ways to answer it, and what I answered.
+function renderAnswerForm(them) {
+  const form = $("answer-form");
+  form.hidden = !["yellow", "red"].includes(them.signal.state);
+  if (form.hidden) {
+    if (!answerPending) $("answer-status").textContent = "";
+    return;
+  }
+  $("answer-h").textContent = `Answer ${them.display_name}:`;
+  // What I answered to this light shows as the pressed button.
+  const mine = them.signal.answer?.by === me.id ? them.signal.answer : null;
+  for (const button of form.querySelectorAll(".replies button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.reply === mine?.reply));
+  }
+}
+
 function renderPreview(element, preview) {
   element.hidden = !preview;
   if (!preview) return;
@@ -96,6 +134,7 @@ function render() {
   $("partner-name").textContent = them ? them.display_name : "Your partner";
   if (them) {
     renderLight(them);
+    renderAnswerForm(them);
     renderPreview($("partner-preview"), them.preview);
     renderBack(them);
   }
@@ -104,6 +143,7 @@ function render() {
     button.setAttribute("aria-pressed", String(button.dataset.state === self.signal.state));
   }
   $("my-meaning").textContent = self.signal.state ? start.meanings[self.signal.state] : "Tap a light to share how you are.";
+  renderMyAnswer(self, them);
   renderPreview($("my-preview"), self.preview);
   $("preview-form").hidden = Boolean(self.preview);
   const flag = $("flag");
@@ -122,6 +162,7 @@ function announce(event) {
     "signal.changed": () => `${them.display_name}'s light is now ${event.data.state}. ${start.meanings[event.data.state]}`,
     "preview.posted": () => `${them.display_name}: ${event.data.preview.message}`,
     reunion: () => `${them.display_name} is back.`,
+    "signal.answered": () => answerText(event.data, them.display_name),
   }[event.kind];
   if (text) $("announce").textContent = text();
 }
@@ -163,7 +204,8 @@ const live = new Live({
   onFrame(frame) {
     if (frame.type === "snapshot") couple = frame.couple;
     else if (frame.type === "event") { apply(frame); announce(frame); noteReunion(frame); notice(frame); }
-    if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
+    if (frame.op_id && frame.op_id === answerPending) answerSettled(frame);
+    else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
     else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : "Shared."); // my tap's own event (or its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
     render();
@@ -178,7 +220,8 @@ function share(state) {
   const note = $("note").value.trim();
   const self = mine();
   // Show it at once; the server's event confirms it (or a snapshot corrects it).
-  self.signal = { state, note, set_at: new Date().toISOString() };
+  const answer = self.signal.state === state ? self.signal.answer : null; // a note keeps it
+  self.signal = { state, note, set_at: new Date().toISOString(), answer };
   render();
   const sent = live.send({ type: "signal.set", state, note });
   $("note").value = "";
@@ -201,6 +244,32 @@ $("note-form").addEventListener("submit", (event) => {
   share(state);
 });
 $("note").addEventListener("input", () => { if (noteWaiting()) status(NOTE_WAITING); });
+
+// Answering their light: a preset, with the words typed beside it if any.
+let answerPending = null;
+function answerSettled(frame) {
+  answerPending = null;
+  if (frame.type === "error") {
+    $("answer-status").textContent = typeof frame.detail === "string" ? frame.detail : "That did not go through.";
+  } else {
+    const words = REPLIES[frame.data?.reply]?.words; // an ack (a retry) carries no data
+    $("answer-status").textContent = words ? `Sent: ${words}` : "Sent.";
+  }
+}
+for (const reply of start.replies) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.dataset.reply = reply.key;
+  button.textContent = reply.button;
+  button.addEventListener("click", () => {
+    const sent = live.send({ type: "signal.answer", reply: reply.key, note: $("answer-note").value.trim() });
+    answerPending = sent.op_id;
+    $("answer-note").value = "";
+    $("answer-status").textContent = sent.now ? "Sending…" : "Saved here; it will be sent when you're back online.";
+  });
+  $("replies").append(button);
+}
+$("answer-form").addEventListener("submit", (event) => event.preventDefault());
 
 $("flag-dismiss").addEventListener("click", async () => {
   if (!couple.flag) return;
