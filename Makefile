@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-scaled lint schema clean chromium screenshots bench bench-history bench-load
+.PHONY: run test test-embedded test-scaled lint schema clean chromium npm screenshots bench bench-history bench-load
 
 # A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
 $(VENV)/.python:
@@ -50,10 +50,25 @@ chromium:
 			[ "$$CI" != "true" ] || exit 1; \
 		fi; }
 
+# The browser tests check every page with axe-core (package.json, pinned in
+# package-lock.json), installed with Debian's npm when the machine has none.
+npm:
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's npm for the browser tests' axe-core"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+		else \
+			echo "Browser tests need npm: sudo apt-get install npm" >&2; exit 1; \
+		fi; }
+
+node_modules/.installed: package.json package-lock.json | npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The same suite again on PostgreSQL + Redis, plus the tests that only make sense there
 # (real servers, faults, row-lock concurrency, two phones in Chromium). In CI a missing
 # service fails the run.
-test-scaled: $(VENV)/.installed-dev chromium
+test-scaled: $(VENV)/.installed-dev chromium node_modules/.installed
 	@if .ci/services check; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then \
@@ -86,9 +101,9 @@ bench-history: $(VENV)/.installed-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_OUT=var/bench-history.md $(PY) -m bench.history
 
 # Screenshots of the main screens at 360 x 640, made by the browser tests.
-screenshots: $(VENV)/.installed-dev chromium
+screenshots: $(VENV)/.installed-dev chromium node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORCHLIGHT_SCREENSHOTS=1 \
 		$(PY) -m pytest tests/test_browser.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -22,6 +22,7 @@ api = [
     path("couple/", signals_views.CoupleView.as_view(), name="api-couple"),
     path("couple/invite/", couples_views.InviteView.as_view(), name="api-invite"),
     path("couple/join/", signals_views.JoinView.as_view(), name="api-join"),
+    path("couple/agree/", signals_views.AgreeView.as_view(), name="api-agree"),
     path("couple/settings/", signals_views.SettingsView.as_view(), name="api-settings"),
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
     path("signal/answer/", signals_views.SignalAnswerView.as_view(), name="api-signal-answer"),

@@ -80,6 +80,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
+    # When this partner said "We agree" to the couple's agreement (what the lights mean,
+    # that a red is answered as much as reasonably possible, that red is not for every day).
+    agreed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -180,6 +180,24 @@ def couple_settings_update(*, user: User, changes: dict) -> tuple[Couple, Event 
     return couple, event
 
 
+def couple_agree(*, user: User) -> tuple[Event, bool]:
+    """The person says "We agree" to the couple's agreement: an `agreement.made` event
+    both see. Returns it and whether it is new (False: they had agreed already)."""
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        membership = Membership.objects.get(couple=couple, user=user, left_at__isnull=True)
+        if membership.agreed_at is not None:
+            earlier = Event.objects.filter(couple=couple, actor=user, kind="agreement.made").first()
+            if earlier is not None:
+                return earlier, False
+        membership.agreed_at = timezone.now()
+        membership.save(update_fields=["agreed_at"])
+        event = event_append(
+            couple=couple, kind="agreement.made", actor=user, data={"user": user.pk}, at=membership.agreed_at
+        )
+    return event, True
+
+
 def invite_create(*, user: User) -> Invite:
     if user.active_couple() is not None:
         raise ServiceError("already_paired", status=409)

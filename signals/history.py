@@ -30,6 +30,7 @@ KINDS = {
     "reminder.fired",
     "settings.changed",
     "partner.joined",
+    "agreement.made",
     "partner.left",
 }
 

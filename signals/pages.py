@@ -110,12 +110,22 @@ def _boot(user) -> dict:
     }
 
 
-@login_required
 @never_cache
 def home(request):
+    if not request.user.is_authenticated:
+        return _welcome(request)
     if request.user.active_couple() is None:
         return redirect("pair")
     return render(request, "signals/home.html", {"boot": _boot(request.user), "page": "home"})
+
+
+def _welcome(request):
+    """The first visit: what Porchlight is and what the three lights mean."""
+    lights = [
+        {"state": state, "name": state.capitalize(), "meaning": WORDS[f"meaning_{state}"]}
+        for state in State.values
+    ]
+    return render(request, "signals/welcome.html", {"lights": lights, "page": "welcome"})
 
 
 @login_required
@@ -206,6 +216,8 @@ def _event_sentence(event: Event, names: dict) -> str:
             return f"{who} changed settings: " + ", ".join(data["changed"])
         case "partner.joined":
             return f"{who} joined"
+        case "agreement.made":
+            return f"{who} said “We agree”"
         case _:
             return event.kind
 
@@ -255,7 +267,8 @@ def _weekly_bars(couple, now) -> dict:
         "bars": bars,
         "weeks": weeks,
         "labels": [
-            {"x": round(i * group + group / 2, 1), "text": w["week_of"][5:]}
+            # Anchored at their start, inside the chart: centred, the first one was cut off.
+            {"x": round(i * group + 2, 1), "text": w["week_of"][5:]}
             for i, w in enumerate(weeks)
             if i % 2 == 0
         ],
@@ -281,7 +294,8 @@ def history(request):
     week = history_module.summary(user=request.user, period="week", day=today, now=now)
     for person in week["partners"]:
         person["time_on"] = {state: _hours(seconds) for state, seconds in person["seconds_on"].items()}
-    page = history_module.timeline(user=request.user)
+    before = request.GET.get("before", "")
+    page = history_module.timeline(user=request.user, cursor=int(before) if before.isdigit() else None)
     by_seq = {
         e.seq: e for e in Event.objects.filter(couple=couple, seq__in=[r["seq"] for r in page["results"]])
     }
@@ -291,6 +305,8 @@ def history(request):
     ]
     context = {
         "rows": rows,
+        "older": page["next_cursor"],
+        "paged": before.isdigit(),
         "page": "history",
         "couple": couple if not own_only else None,
         "archive": own_only,

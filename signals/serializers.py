@@ -40,6 +40,7 @@ class PartnerSerializer(serializers.Serializer):
     timezone = serializers.CharField()
     signal = SignalStateSerializer()
     preview = serializers.DictField(allow_null=True)
+    agreed_at = serializers.DateTimeField(allow_null=True, help_text='when this partner said "We agree"')
 
 
 class CoupleSerializer(serializers.Serializer):

@@ -317,7 +317,8 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
     answers = answers_current(couple=couple, signals=signals)
     previews = previews_live(couple=couple)
     partners = []
-    for person in couple.partners():
+    for membership in couple.memberships.select_related("user").order_by("joined_at", "id"):
+        person = membership.user
         signal = signals.get(person.pk)
         preview = previews.get(person.pk)
         partners.append(
@@ -331,6 +332,7 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                     "answer": answers.get(person.pk),
                 },
                 "preview": preview.as_dict() if preview else None,
+                "agreed_at": membership.agreed_at.isoformat() if membership.agreed_at else None,
             }
         )
     flag = Flag.objects.filter(couple=couple, dismissed_at__isnull=True).order_by("-raised_at").first()

@@ -37,6 +37,18 @@ class CoupleView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class AgreeView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: EventSerializer, 200: EventSerializer, **errors(401, 404)},
+        description='I say "We agree" to our agreement: 201 with the agreement.made event both '
+        "partners see; 200 with that same event when I had agreed already.",
+    )
+    def post(self, request):
+        event, created = couples_services.couple_agree(user=request.user)
+        return Response(event.as_body(), status=201 if created else 200)
+
+
 class JoinView(APIView):
     throttle_classes = [JoinUserThrottle, JoinAddressThrottle]
 

@@ -25,6 +25,8 @@ pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytes
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# axe-core from npm (package.json; `make test` installs it).
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long quiet morning"
 # As root, and with no network beyond loopback (background calls would be refused).
 ARGS = [
@@ -65,8 +67,8 @@ def server():
     worker.stop()
 
 
-def phone(browser, server):
-    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=server.base)
+def phone(browser, server, **options):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=server.base, **options)
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -134,6 +136,22 @@ def test_it_pairs_two_phones_and_carries_a_red_within_a_second(browser, server):
     ben.click(".light-btn[data-state=yellow]")
     expect(ana.locator("#partner-light")).to_have_attribute("data-state", "yellow")
     ben.goto("/history/")
+    # Times in the reader's locale (here the browser's en-US), in their timezone.
+    expect(ben.locator(".timeline time").first).to_have_text(
+        re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M$")
+    )
+    # Every chart label inside its chart: none cut off at an edge.
+    clipped = ben.evaluate(
+        """() => [...document.querySelectorAll("svg.chart")].flatMap((svg) => {
+            const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll("text")].filter((text) => {
+                const r = text.getBoundingClientRect();
+                return r.left < box.left - 0.5 || r.right > box.right + 0.5
+                    || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+            }).map((text) => text.textContent);
+        })"""
+    )
+    assert clipped == []
     shot(ben, "history")
     assert ana.errors == [] and ben.errors == []
 
@@ -165,6 +183,34 @@ def test_it_lets_the_partner_answer_a_red_and_the_owner_sees_it_live(browser, se
     expect(ben.locator("#answer-form")).to_be_hidden()
     assert Event.objects.filter(kind="signal.answered").count() == 1
     assert ana.errors == [] and ben.errors == []
+
+
+def test_it_welcomes_a_first_visit_and_both_partners_agree(browser, server):
+    visitor = phone(browser, server)
+    visitor.goto("/")
+    expect(visitor.locator("h1")).to_have_text("Keep a light on for each other")
+    expect(visitor.locator(".welcome-lights li")).to_have_count(3)
+    shot(visitor, "welcome")
+    visitor.click("text=Sign up")
+    expect(visitor.locator("#id_password1_helptext")).to_contain_text("at least 8 characters")
+    ana, ben = pair_through_the_ui(browser, server)
+    for page in (ana, ben):
+        expect(page.locator("#agreement")).to_be_visible()
+        expect(page.locator("#agreement-lights li")).to_have_count(3)
+    ana.click(".light-btn[data-state=yellow]")  # the lights work before anyone agrees
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    ana.click("#agree")
+    expect(ana.locator("#agreement-who")).to_have_text("You agreed. Waiting for Ben.")
+    expect(ana.locator("#agree")).to_be_hidden()
+    expect(ben.locator("#agreement-who")).to_have_text("Ana has agreed.")
+    shot(ben, "agreement")
+    ben.click("#agree")
+    for page in (ana, ben):
+        expect(page.locator("#agreement")).to_be_hidden()
+    ben.reload()
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    expect(ben.locator("#agreement")).to_be_hidden()
+    assert visitor.errors == [] and ana.errors == [] and ben.errors == []
 
 
 def on_first_screen(page, selector) -> bool:
@@ -459,3 +505,44 @@ def test_it_shows_a_fired_reminder_in_the_open_app(browser, server):
     expect(ben.locator("#notice")).to_contain_text("Time to reconnect?", timeout=8000)
     expect(ana.locator("#notice")).to_contain_text("Soon: Dinner at")
     assert ana.errors == [] and ben.errors == []
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's default rules (WCAG 2.x A and AA, and best practices) on the page as it
+    stands: each violation as its rule and the first elements it found."""
+    assert AXE.exists(), f"{AXE} is missing: `make test` installs it (npm ci)"
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [f"{v['id']}: {[' '.join(n['target']) for n in v['nodes'][:3]]}" for v in found]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_has_no_axe_violations_on_any_page(browser, server, scheme):
+    # axe is injected as a script of its own: the pages' CSP would refuse it, so these
+    # contexts bypass the CSP (tested on its own in test_pages.py).
+    options = {"color_scheme": scheme, "bypass_csp": True}
+    visitor = phone(browser, server, **options)
+    pages = {}
+    for path in ("/", "/accounts/register/", "/accounts/login/"):
+        visitor.goto(path)
+        pages[path] = axe_violations(visitor)
+    ana, ben = phone(browser, server, **options), phone(browser, server, **options)
+    sign_up(ana, "ana", "Ana")
+    sign_up(ben, "ben", "Ben")
+    ana.click("text=Make a code for my partner")
+    pages["/pair/ (a code)"] = axe_violations(ana)
+    ben.fill("#id_code", ana.locator("#code").text_content())
+    ben.click("form.stack button.primary")
+    ben.wait_for_url(f"{server.base}/")
+    ana.wait_for_url(f"{server.base}/", timeout=10000)
+    ben.fill("#note", "a hard day")
+    ben.click(".light-btn[data-state=red]")
+    expect(ana.locator("#answer-form")).to_be_visible()
+    ana.click("#replies button[data-reply=coming]")
+    expect(ben.locator("#my-answer")).to_be_visible()
+    pages["/ (a red to answer)"] = axe_violations(ana)
+    pages["/ (answered)"] = axe_violations(ben)
+    for path in ("/rhythm/", "/history/", "/settings/"):
+        ana.goto(path)
+        pages[path] = axe_violations(ana)
+    assert {path: found for path, found in pages.items() if found} == {}

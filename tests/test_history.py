@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -144,3 +145,18 @@ def test_it_answers_fast_questions_with_few_queries(march, alice, django_assert_
         summary(user=alice, period="month", day=date(2026, 3, 1), now=utc(2026, 4, 2))
     with django_assert_max_num_queries(6):
         client_for(alice).get("/api/history/")
+
+
+def test_it_links_the_history_page_to_older_changes_past_the_first_fifty(couple, alice, bob):
+    for i in range(60):
+        signal_set(user=alice, state="green" if i % 2 else "yellow", note=f"change {i}")
+    page = client_for(alice)
+    page.force_login(alice)
+    newest = page.get("/history/").content.decode()
+    assert "“change 59”" in newest and "“change 5”" not in newest and "Latest changes" in newest
+    older = re.search(r'id="older" href="\?before=(\d+)#timeline"', newest)
+    assert older is not None
+    earlier = page.get(f"/history/?before={older.group(1)}").content.decode()
+    assert "Earlier changes" in earlier and "“change 5”" in earlier and "“change 59”" not in earlier
+    assert 'href="/history/#timeline">Newest' in earlier and 'id="older"' not in earlier
+    assert page.get("/history/?before=nonsense").status_code == 200  # the newest page

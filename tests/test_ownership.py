@@ -149,7 +149,7 @@ def test_it_ends_the_browser_session_when_deleting(couple, alice):
         HTTP_X_CSRFTOKEN=csrf.value if csrf else "",
     )
     assert r.status_code == 204
-    assert browser.get("/").status_code == 302
+    assert browser.get("/settings/").status_code == 302  # to log in: the session is gone
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,7 +47,8 @@ def test_it_signs_up_then_asks_to_pair_then_logs_out_and_in(db):
     assert browser.get("/").url == "/pair/"  # unpaired: the page says what to do next
     assert "Make a code for my partner" in browser.get("/pair/").text
     assert browser.post("/accounts/logout/").status_code == 302
-    assert browser.get("/").url.startswith("/accounts/login/")
+    assert "Keep a light on for each other" in browser.get("/").text  # the welcome page
+    assert browser.get("/settings/").url.startswith("/accounts/login/")
     r = browser.post("/accounts/login/", {"username": "erin", "password": "a long quiet morning"})
     assert r.status_code == 302
 
@@ -88,7 +89,7 @@ def test_it_sends_unpaired_people_to_pairing(alice, path):
     assert browser_for(alice).get(path).url == "/pair/"
 
 
-@pytest.mark.parametrize("path", ["/", "/rhythm/", "/history/", "/settings/", "/pair/"])
+@pytest.mark.parametrize("path", ["/rhythm/", "/history/", "/settings/", "/pair/"])
 def test_it_asks_strangers_to_log_in(db, path):
     assert Client().get(path).url.startswith("/accounts/login/")
 

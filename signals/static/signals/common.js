@@ -63,9 +63,10 @@ export function formatTime(iso, timeZone, withDay = false) {
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/", type: "classic" }).catch(() => {});
-  // Nobody is logged in on the log-in page: no earlier person's pages stay for offline,
-  // nor their queued taps (logout's Clear-Site-Data does the same where it is known).
-  if (document.body.dataset.page === "login") {
+  // Nobody is logged in on the log-in and welcome pages: no earlier person's pages stay
+  // for offline, nor their queued taps (logout's Clear-Site-Data does the same where it
+  // is known).
+  if (["login", "welcome"].includes(document.body.dataset.page)) {
     navigator.serviceWorker.controller?.postMessage("forget-pages");
     localStorage.clear();
   }

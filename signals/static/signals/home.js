@@ -48,6 +48,9 @@ function apply(event) {
     case "reminder.fired":
       if (data.reminder === "start") couple.rhythm_now = data;
       break;
+    case "agreement.made":
+      if (person(data.user)) person(data.user).agreed_at = event.at;
+      break;
     case "partner.left":
       location.href = "/pair/";
       break;
@@ -117,6 +120,19 @@ function renderPreview(element, preview) {
   element.querySelector(".preview-when").textContent = parts.join(" · ");
 }
 
+// The agreement both say "We agree" to; the lights work before, and it says who has not yet.
+function renderAgreement(self, them) {
+  const card = $("agreement");
+  card.hidden = !them || Boolean(self.agreed_at && them.agreed_at);
+  if (card.hidden) return;
+  $("agree").hidden = Boolean(self.agreed_at);
+  $("agreement-who").textContent = self.agreed_at
+    ? `You agreed. Waiting for ${them.display_name}.`
+    : them.agreed_at
+      ? `${them.display_name} has agreed.`
+      : "Neither of you has agreed yet; the lights work meanwhile.";
+}
+
 function renderRhythm() {
   const banner = $("rhythm-now");
   const now = couple.rhythm_now;
@@ -144,6 +160,7 @@ function render() {
   }
   $("my-meaning").textContent = self.signal.state ? start.meanings[self.signal.state] : "Tap a light to share how you are.";
   renderMyAnswer(self, them);
+  renderAgreement(self, them);
   renderPreview($("my-preview"), self.preview);
   $("preview-form").hidden = Boolean(self.preview);
   const flag = $("flag");
@@ -270,6 +287,21 @@ for (const reply of start.replies) {
   $("replies").append(button);
 }
 $("answer-form").addEventListener("submit", (event) => event.preventDefault());
+
+for (const state of ["green", "yellow", "red"]) {
+  const item = document.createElement("li");
+  const name = document.createElement("b");
+  name.textContent = WORDS[state];
+  item.append(name, `: ${start.meanings[state]}`);
+  $("agreement-lights").append(item);
+}
+$("agree").addEventListener("click", async () => {
+  try {
+    await api("POST", "/api/couple/agree/");
+  } catch (e) {
+    $("agreement-who").textContent = navigator.onLine ? firstError(e) : "You're offline. Try again when you're back.";
+  }
+});
 
 $("flag-dismiss").addEventListener("click", async () => {
   if (!couple.flag) return;
