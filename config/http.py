@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core import signals
+from django.core import signals as request_signals  # not the app `signals`
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import connections
@@ -89,7 +89,7 @@ class ThreadKeepingASGIHandler(ASGIHandler):
                 await sync_to_async(response.close, thread_sensitive=True)()  # request_finished
 
     def respond(self, scope, body_file):
-        signals.request_started.send(sender=self.__class__, scope=scope)
+        request_signals.request_started.send(sender=self.__class__, scope=scope)
         request, error_response = self.create_request(scope, body_file)
         if request is None:
             return error_response

@@ -20,8 +20,8 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
-from config.postgresql.base import connection_ended
 from couples.bell import bell_ring_in_loop
+from couples.connections import connection_ended
 from couples.models import Event
 from couples.services import NotPaired, event_messages, op_id_clean
 from signals import services

@@ -29,10 +29,12 @@ from signals.models import NOTE_MAX, Answer, Flag, Reply, Signal, SignalSpan, St
 from signals.words import WORDS
 
 
-def signal_validate(*, state, note) -> str:
+def choice_with_note_clean(*, field: str, value, choices, problem: str, note) -> str:
+    """A choice (a light, an answer) and the note that goes with it: the note cleaned, or
+    a ValidationError naming each field that is wrong."""
     errors = {}
-    if state not in State.values:
-        errors["state"] = [WORDS["bad_state"]]
+    if value not in choices:
+        errors[field] = [WORDS[problem]]
     try:
         note = clean_short_text(note, max_length=NOTE_MAX)
     except ValidationError as e:
@@ -40,6 +42,12 @@ def signal_validate(*, state, note) -> str:
     if errors:
         raise ValidationError(errors)
     return note
+
+
+def signal_validate(*, state, note) -> str:
+    return choice_with_note_clean(
+        field="state", value=state, choices=State.values, problem="bad_state", note=note
+    )
 
 
 def signal_set(*, user: User, state: str, note: str = "", op_id: str | None = None) -> tuple[Event, bool]:
@@ -168,15 +176,9 @@ def signal_answer(
     """Answer the partner's yellow or red light: an Answer and its `signal.answered`
     event in one transaction. `to`, when given, must be the partner. Returns the event
     and whether it is new (False: a retry of the same op_id, nothing written)."""
-    errors = {}
-    if reply not in Reply.values:
-        errors["reply"] = [WORDS["bad_reply"]]
-    try:
-        note = clean_short_text(note, max_length=NOTE_MAX)
-    except ValidationError as e:
-        errors["note"] = e.messages
-    if errors:
-        raise ValidationError(errors)
+    note = choice_with_note_clean(
+        field="reply", value=reply, choices=Reply.values, problem="bad_reply", note=note
+    )
     if to is not None and to == user.pk:
         raise ServiceError("own_light", WORDS["own_light"])
     with transaction.atomic():

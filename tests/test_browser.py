@@ -213,6 +213,37 @@ def test_it_welcomes_a_first_visit_and_both_partners_agree(browser, server):
     assert visitor.errors == [] and ana.errors == [] and ben.errors == []
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_it_says_why_notifications_cannot_be_turned_on(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/settings/")
+    ana.click("#notify")  # the browser's question goes unanswered or is refused
+    expect(ana.locator("#notify-status")).to_have_text(re.compile("blocked|not allowed"))
+    expect(ana.locator("#notify")).to_be_enabled()
+    ben.context.grant_permissions(["notifications"])
+    ben.goto("/settings/")
+    ben.click("#notify")  # allowed; this machine reaches no push service, and says so
+    expect(ben.locator("#notify-status")).to_have_text(
+        re.compile(r"on for this phone|could not be turned on here \(.+: .+\)"), timeout=20000
+    )
+    expect(ben.locator("#notify")).to_be_enabled()
+    iphone = phone(browser, server, user_agent=IPHONE)
+    iphone.goto("/accounts/login/")
+    iphone.fill("#id_username", "ana")
+    iphone.fill("#id_password", PASSWORD)
+    iphone.click("button.primary")
+    iphone.wait_for_url(f"{server.base}/")
+    iphone.goto("/settings/")
+    expect(iphone.locator("#notify-status")).to_contain_text("on the Home Screen")
+    expect(iphone.locator("#notify")).to_be_disabled()
+    assert ana.errors == [] and iphone.errors == []
+
+
 def on_first_screen(page, selector) -> bool:
     box = page.locator(selector).bounding_box()
     return box is not None and box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= 640

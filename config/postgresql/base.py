@@ -9,28 +9,14 @@ on an idle machine, waking PostgreSQL for it cost 0.4 ms; docs/benchmarks.md). H
 check looks at the socket instead (`connection_ended`).
 """
 
-import select
-
 from django.core import checks
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
 
+from couples.connections import connection_ended
+
 RANDOM_PAGE_COST = 1.1
-
-
-def connection_ended(conn) -> bool:
-    """Has the server ended this connection, between queries? An idle connection has
-    nothing to say, so a socket with something to read means the server ended it (a
-    restart: its farewell, then the close). No round trip. One that died without a word
-    (a network cut) passes, and its next query fails, as it would have after a ping.
-    poll, not select: a worker with a thousand sockets has descriptors past select's
-    limit."""
-    if conn.closed or conn.broken:
-        return True
-    idle = select.poll()
-    idle.register(conn.fileno(), select.POLLIN)
-    return bool(idle.poll(0))
 
 
 class DatabaseValidation(BaseDatabaseValidation):

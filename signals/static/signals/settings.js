@@ -46,10 +46,29 @@ async function currentSubscription() {
   return registration.pushManager.getSubscription();
 }
 
+// Why push cannot work here, said plainly, or null when it can.
+function pushUnavailable() {
+  const apple = /iPhone|iPad|iPod/.test(navigator.userAgent)
+    || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  const installed = navigator.standalone === true || matchMedia("(display-mode: standalone)").matches;
+  if (apple && !installed) {
+    return "On an iPhone or iPad, notifications work once Porchlight is on the Home Screen: tap Share, "
+      + "then Add to Home Screen, and open Porchlight from there.";
+  }
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    return "This browser cannot show notifications from Porchlight. Try a current Chrome, Firefox, Edge or Safari.";
+  }
+  if (Notification.permission === "denied") return BLOCKED;
+  return null;
+}
+const BLOCKED = "Notifications are blocked for Porchlight in this browser's settings. "
+  + "Allow them for this site there, then tap Turn on again.";
+
 async function setUp() {
-  if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
+  const why = pushUnavailable();
+  if (why && why !== BLOCKED) {
     notify.disabled = true;
-    say("This browser cannot show notifications from Porchlight. On an iPhone, add Porchlight to the Home Screen first.");
+    say(why);
     return;
   }
   const subscription = await currentSubscription().catch(() => null);
@@ -57,12 +76,16 @@ async function setUp() {
   const mine = devices.find((d) => String(d.id) === localStorage.getItem(DEVICE));
   showNotify(Boolean(subscription && mine));
   withText.checked = Boolean(mine?.include_text);
+  if (why) say(why);
 }
 
+// Each step says what it is doing; a failure says why, and the button comes back.
 notify.addEventListener("click", async () => {
+  notify.disabled = true;
   try {
     const on = notify.getAttribute("aria-pressed") === "true";
     if (on) {
+      say("Turning notifications off…");
       const subscription = await currentSubscription();
       await subscription?.unsubscribe();
       const id = localStorage.getItem(DEVICE);
@@ -72,23 +95,31 @@ notify.addEventListener("click", async () => {
       say("Notifications are off on this phone.");
       return;
     }
-    if ((await Notification.requestPermission()) !== "granted") {
-      say("Notifications are blocked for Porchlight in this browser's settings.");
+    say("Asking this browser for permission…");
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") {
+      say(permission === "denied" ? BLOCKED : "Notifications were not allowed. Tap Turn on to be asked again.");
       return;
     }
+    say("Connecting this phone to its push service…");
     const { public_key } = await api("GET", "/api/push/key/");
     const registration = await navigator.serviceWorker.ready;
     const subscription = await registration.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(public_key),
     });
+    say("Saving…");
     const label = navigator.userAgentData?.platform || navigator.platform || "This phone";
     const device = await api("POST", "/api/push/devices/", { ...subscription.toJSON(), label, include_text: withText.checked });
     localStorage.setItem(DEVICE, String(device.id));
     showNotify(true);
     say("Notifications are on for this phone.");
   } catch (e) {
-    say(e.body ? firstError(e) : "Notifications could not be turned on here.");
+    if (e.body) say(firstError(e));
+    else if (!navigator.onLine) say("You're offline. Turn notifications on when you're back.");
+    else say(`Notifications could not be turned on here (${e.name || "an error"}: ${e.message || "no reason given"}).`);
+  } finally {
+    notify.disabled = false;
   }
 });
 
