@@ -31,6 +31,7 @@ KINDS = {
     "settings.changed",
     "partner.joined",
     "agreement.made",
+    "assessment.shared",
     "partner.left",
 }
 

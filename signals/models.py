@@ -127,3 +127,38 @@ class SignalSpan(models.Model):
             # The overlap query's other half: spans still open, or ending after the start.
             models.Index(fields=["couple", "ended_at"], name="span_open_or_ending"),
         ]
+
+
+class Assessment(models.Model):
+    """One person's self-assessment (signals.practice): private to them unless `shared`,
+    and then only its pattern and means."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="assessments")
+    answers = models.JSONField()
+    dependence = models.FloatField()
+    independence = models.FloatField()
+    pattern = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    shared = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="assessment_own")]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "dependence": self.dependence,
+            "independence": self.independence,
+            "pattern": self.pattern,
+            "at": self.at.isoformat(),
+            "shared": self.shared,
+        }
+
+    def shared_dict(self) -> dict:
+        """What the partner sees of a shared result: no answers."""
+        return {
+            "pattern": self.pattern,
+            "dependence": self.dependence,
+            "independence": self.independence,
+            "at": self.at.isoformat(),
+        }

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview
-from signals.models import Answer, SignalSpan
+from signals.models import Answer, Assessment, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ def export_data(*, user: User) -> dict:
             {"at": e.at.isoformat(), "reply": e.data["reply"], "note": e.data.get("note", "")}
             for e in Event.objects.filter(actor=user, kind="signal.answered").order_by("at")
         ],
+        "assessments": [
+            {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
+        ],
         "previews": [
             {
                 "created_at": p.created_at.isoformat(),
@@ -62,6 +65,11 @@ def export_csv(data: dict) -> str:
         writer.writerow(["light", light["at"], light["state"], _cell(light["note"]), "", ""])
     for answer in data["answers"]:
         writer.writerow(["answer", answer["at"], answer["reply"], _cell(answer["note"]), "", ""])
+    for a in data["assessments"]:
+        means = f"dependence {a['dependence']}, independence {a['independence']}"
+        writer.writerow(
+            ["assessment", a["at"], a["pattern"], means, "", "shared" if a["shared"] else "private"]
+        )
     for preview in data["previews"]:
         writer.writerow(
             [

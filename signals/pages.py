@@ -216,6 +216,11 @@ def _event_sentence(event: Event, names: dict) -> str:
             return f"{who} changed settings: " + ", ".join(data["changed"])
         case "partner.joined":
             return f"{who} joined"
+        case "assessment.shared":
+            shared = data.get("assessment")
+            if shared is None:
+                return f"{who} took back a self-assessment"
+            return f"{who} shared a self-assessment: {shared['pattern'].replace('_', ' ')}"
         case "agreement.made":
             return f"{who} said “We agree”"
         case _:

@@ -41,6 +41,9 @@ class PartnerSerializer(serializers.Serializer):
     signal = SignalStateSerializer()
     preview = serializers.DictField(allow_null=True)
     agreed_at = serializers.DateTimeField(allow_null=True, help_text='when this partner said "We agree"')
+    assessment = serializers.DictField(
+        allow_null=True, help_text="this partner's latest shared self-assessment: pattern, means, at"
+    )
 
 
 class CoupleSerializer(serializers.Serializer):
@@ -118,3 +121,34 @@ class SummaryQuerySerializer(serializers.Serializer):
 
 class ExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv"], default="json")
+
+
+class AssessmentItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    dimension = serializers.ChoiceField(choices=["dependence", "independence"])
+    text = serializers.CharField()
+
+
+class AssessmentResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dependence = serializers.FloatField(help_text="the mean of its five answers, 1 to 5")
+    independence = serializers.FloatField(help_text="the mean of its five answers, 1 to 5")
+    pattern = serializers.ChoiceField(
+        choices=["hyper_independent", "over_dependent", "interdependent", "mixed"]
+    )
+    at = serializers.DateTimeField()
+    shared = serializers.BooleanField()
+
+
+class AssessmentPageSerializer(serializers.Serializer):
+    items = AssessmentItemSerializer(many=True)
+    latest = AssessmentResultSerializer(allow_null=True)
+    history = AssessmentResultSerializer(many=True)
+
+
+class AssessmentTakeSerializer(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.JSONField(), help_text="every item id -> 1 to 5")
+
+
+class AssessmentShareSerializer(serializers.Serializer):
+    shared = serializers.BooleanField()

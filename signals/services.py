@@ -26,6 +26,7 @@ from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
 from signals.models import NOTE_MAX, Answer, Flag, Reply, Signal, SignalSpan, State
+from signals.practice import assessments_shared
 from signals.words import WORDS
 
 
@@ -317,9 +318,11 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
     now = timezone.now()
     signals = {s.user_id: s for s in Signal.objects.filter(couple=couple)}
     answers = answers_current(couple=couple, signals=signals)
+    memberships = list(couple.memberships.select_related("user").order_by("joined_at", "id"))
+    assessments = assessments_shared(user_ids=[m.user_id for m in memberships])
     previews = previews_live(couple=couple)
     partners = []
-    for membership in couple.memberships.select_related("user").order_by("joined_at", "id"):
+    for membership in memberships:
         person = membership.user
         signal = signals.get(person.pk)
         preview = previews.get(person.pk)
@@ -335,6 +338,8 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                 },
                 "preview": preview.as_dict() if preview else None,
                 "agreed_at": membership.agreed_at.isoformat() if membership.agreed_at else None,
+                # Only a result its person shared: pattern and means, never the answers.
+                "assessment": assessments.get(person.pk),
             }
         )
     flag = Flag.objects.filter(couple=couple, dismissed_at__isnull=True).order_by("-raised_at").first()

@@ -9,8 +9,12 @@ from rest_framework.views import APIView
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle
 from couples.serializers import EventSerializer, JoinSerializer, errors
-from signals import history, ownership, push, services
+from signals import history, ownership, practice, push, services
 from signals.serializers import (
+    AssessmentPageSerializer,
+    AssessmentResultSerializer,
+    AssessmentShareSerializer,
+    AssessmentTakeSerializer,
     CoupleSerializer,
     ExportQuerySerializer,
     FlagSerializer,
@@ -228,3 +232,35 @@ class ExportView(APIView):
         name = f"porchlight-{request.user.username}.{q['format']}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class AssessmentView(APIView):
+    @extend_schema(responses={200: AssessmentPageSerializer, **errors(401)})
+    def get(self, request):
+        return Response(practice.assessment_page(user=request.user))
+
+    @extend_schema(
+        request=AssessmentTakeSerializer,
+        responses={201: AssessmentResultSerializer, **errors(400, 401)},
+        description="A new private result from all ten answers (1 to 5). Never shown to the partner unless shared.",
+    )
+    def post(self, request):
+        serializer = AssessmentTakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = practice.assessment_take(user=request.user, answers=serializer.validated_data["answers"])
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class AssessmentShareView(APIView):
+    @extend_schema(
+        request=AssessmentShareSerializer,
+        responses={200: AssessmentResultSerializer, **errors(400, 401, 404)},
+        description="Share this result's pattern and means with my partner, or take them back.",
+    )
+    def patch(self, request, pk: int):
+        serializer = AssessmentShareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = practice.assessment_share(
+            user=request.user, assessment_id=pk, shared=serializer.validated_data["shared"]
+        )
+        return Response(result.as_dict())

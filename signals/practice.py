@@ -1,0 +1,124 @@
+"""The personal side of the method: a private self-assessment of one's pattern
+(hyper-independent, over-dependent, interdependent), shared with the partner only when
+the person says so."""
+
+from statistics import fmean
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from couples.models import Event, User
+from couples.services import ServiceError, couple_lock, event_append
+from signals.models import Assessment
+from signals.words import WORDS
+
+# Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
+# comfortable"). The ids are the public contract; the words may change.
+ITEMS = [
+    ("need_help", "dependence", _("Needing help from my partner")),
+    ("lean_when_low", "dependence", _("Relying on my partner's support when I'm low")),
+    ("show_vulnerable", "dependence", _("Letting my partner see my vulnerable, imperfect side")),
+    ("accept_practical_help", "dependence", _("Accepting my partner's help with money or practical matters")),
+    ("partner_does_for_me", "dependence", _("My partner wanting to do something for me")),
+    ("apart_a_while", "independence", _("Being apart for a while (work trips, travelling alone)")),
+    ("decide_alone", "independence", _("Making personal decisions without consulting my partner")),
+    ("own_friends", "independence", _("Having my own friends and interests")),
+    ("weekend_alone", "independence", _("A weekend alone when my partner can't be with me")),
+    ("inner_space", "independence", _("Keeping some inner space not fully open to my partner")),
+]
+SCALE = range(1, 6)
+
+
+def assessment_items() -> list[dict]:
+    return [{"id": key, "dimension": dimension, "text": str(text)} for key, dimension, text in ITEMS]
+
+
+def pattern_of(dependence: float, independence: float) -> str:
+    """A lean, not a diagnosis: the band the two means fall in."""
+    if dependence <= 2 and independence >= 4:
+        return "hyper_independent"
+    if dependence >= 4 and independence <= 2:
+        return "over_dependent"
+    if dependence >= 3 and independence >= 3:
+        return "interdependent"
+    return "mixed"
+
+
+def assessment_take(*, user: User, answers) -> Assessment:
+    """A new private result from all ten answers."""
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": [WORDS["assessment_answers"]]})
+    known = {key for key, _, _ in ITEMS}
+    errors = {}
+    for key in sorted(known - set(answers)):
+        errors[key] = [WORDS["assessment_missing"]]
+    for key in sorted(set(answers) - known):
+        errors[key] = [WORDS["assessment_unknown"]]
+    for key in sorted(known & set(answers)):
+        value = answers[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE:
+            errors[key] = [WORDS["assessment_scale"]]
+    if errors:
+        raise ValidationError(errors)
+    means = {
+        dimension: round(fmean(answers[key] for key, d, _ in ITEMS if d == dimension), 2)
+        for dimension in ("dependence", "independence")
+    }
+    return Assessment.objects.create(
+        user=user,
+        answers={key: answers[key] for key, _, _ in ITEMS},
+        pattern=pattern_of(means["dependence"], means["independence"]),
+        **means,
+    )
+
+
+def assessment_of(*, user: User, assessment_id: int) -> Assessment:
+    """One of the person's own results; anyone else's is not found."""
+    assessment = Assessment.objects.filter(user=user, pk=assessment_id).first()
+    if assessment is None:
+        raise ServiceError("assessment_unknown", WORDS["assessment_not_found"], 404)
+    return assessment
+
+
+def assessment_share(*, user: User, assessment_id: int, shared: bool) -> Assessment:
+    """Show one result to the partner, or take it back. Sharing tells the partner with an
+    `assessment.shared` event; taking it back sends one with `assessment: null` and blanks
+    the earlier events of that result, so nothing of it stays in the partner's view."""
+    with transaction.atomic():
+        assessment = assessment_of(user=user, assessment_id=assessment_id)
+        if assessment.shared == shared:
+            return assessment
+        assessment.shared = shared
+        assessment.save(update_fields=["shared"])
+        couple = user.active_couple()
+        if not shared:
+            earlier = Event.objects.filter(kind="assessment.shared", actor=user, data__id=assessment.pk)
+            earlier.update(data={"user": user.pk, "id": assessment.pk, "assessment": None})
+        if couple is not None:
+            couple = couple_lock(couple.pk)
+            data = {
+                "user": user.pk,
+                "id": assessment.pk,
+                "assessment": assessment.shared_dict() if shared else None,
+            }
+            event_append(couple=couple, kind="assessment.shared", actor=user, data=data)
+    return assessment
+
+
+def assessment_page(*, user: User) -> dict:
+    results = list(Assessment.objects.filter(user=user).order_by("-at", "-pk"))
+    return {
+        "items": assessment_items(),
+        "latest": results[0].as_dict() if results else None,
+        "history": [r.as_dict() for r in results],
+    }
+
+
+def assessments_shared(*, user_ids) -> dict:
+    """Each person's latest shared result (pattern and means only), for the couple
+    snapshot: an unshared result never leaves this function."""
+    latest = {}
+    for assessment in Assessment.objects.filter(user_id__in=user_ids, shared=True).order_by("at", "pk"):
+        latest[assessment.user_id] = assessment.shared_dict()
+    return latest

@@ -1,0 +1,162 @@
+"""The private self-assessment: taken alone, shared only when the person says so."""
+
+import logging
+
+import pytest
+from channels.db import database_sync_to_async
+
+from couples.models import Event
+from couples.services import account_delete
+from signals.models import Assessment
+from signals.practice import ITEMS, pattern_of
+from tests.conftest import client_for
+from tests.sockets import frame, open_socket
+
+pytestmark = pytest.mark.django_db
+
+DEPENDENCE = [key for key, dimension, _ in ITEMS if dimension == "dependence"]
+INDEPENDENCE = [key for key, dimension, _ in ITEMS if dimension == "independence"]
+
+
+def answers(dependence: int, independence: int) -> dict:
+    return {**dict.fromkeys(DEPENDENCE, dependence), **dict.fromkeys(INDEPENDENCE, independence)}
+
+
+def take(user, body) -> dict:
+    r = client_for(user).post("/api/me/assessment/", body, format="json")
+    assert r.status_code == 201, r.json()
+    return r.json()
+
+
+def share(user, result_id, shared=True):
+    return client_for(user).patch(f"/api/me/assessment/{result_id}/", {"shared": shared}, format="json")
+
+
+def partner_view(viewer, of) -> dict | None:
+    partners = client_for(viewer).get("/api/couple/").json()["partners"]
+    return next(p for p in partners if p["id"] == of.pk)["assessment"]
+
+
+def test_it_offers_ten_items_in_two_dimensions(alice):
+    body = client_for(alice).get("/api/me/assessment/").json()
+    assert len(body["items"]) == 10 and body["latest"] is None and body["history"] == []
+    assert {i["dimension"] for i in body["items"]} == {"dependence", "independence"}
+    assert sum(i["dimension"] == "dependence" for i in body["items"]) == 5
+    assert all(i["id"] and i["text"] for i in body["items"])
+
+
+@pytest.mark.parametrize(
+    "dependence,independence,pattern",
+    [
+        (1.8, 4.2, "hyper_independent"),
+        (2, 4, "hyper_independent"),
+        (4.4, 1.6, "over_dependent"),
+        (4, 2, "over_dependent"),
+        (3, 3, "interdependent"),
+        (4.6, 4.8, "interdependent"),
+        (2.4, 4.4, "mixed"),
+        (1, 1, "mixed"),
+        (3.6, 2.2, "mixed"),
+    ],
+)
+def test_it_bands_the_means_into_a_lean(dependence, independence, pattern):
+    assert pattern_of(dependence, independence) == pattern
+
+
+def test_it_scores_a_result_and_keeps_it_private(alice):
+    mixed = {**answers(2, 5), DEPENDENCE[0]: 1}  # dependence (1+2+2+2+2)/5 = 1.8
+    result = take(alice, {"answers": mixed})
+    assert result["dependence"] == 1.8 and result["independence"] == 5.0
+    assert result["pattern"] == "hyper_independent" and result["shared"] is False
+    later = take(alice, {"answers": answers(4, 4)})
+    page = client_for(alice).get("/api/me/assessment/").json()
+    assert page["latest"]["id"] == later["id"] and [r["id"] for r in page["history"]] == [
+        later["id"],
+        result["id"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"answers": {}}, DEPENDENCE[0]),
+        ({"answers": {**answers(3, 3), DEPENDENCE[1]: 6}}, DEPENDENCE[1]),
+        ({"answers": {**answers(3, 3), INDEPENDENCE[0]: 0}}, INDEPENDENCE[0]),
+        ({"answers": {**answers(3, 3), INDEPENDENCE[2]: "5"}}, INDEPENDENCE[2]),
+        ({"answers": {**answers(3, 3), INDEPENDENCE[3]: 2.5}}, INDEPENDENCE[3]),
+        ({"answers": {**answers(3, 3), INDEPENDENCE[4]: True}}, INDEPENDENCE[4]),
+        ({"answers": {**answers(3, 3), "extra": 3}}, "extra"),
+        ({"answers": [3] * 10}, "answers"),
+        ({}, "answers"),
+    ],
+)
+def test_it_refuses_missing_or_out_of_range_answers(alice, body, field):
+    r = client_for(alice).post("/api/me/assessment/", body, format="json")
+    assert r.status_code == 400 and field in r.json()["errors"], r.json()
+    assert not Assessment.objects.exists()
+
+
+def test_it_shows_the_partner_only_what_was_shared_and_takes_it_back(couple, alice, bob):
+    private = take(alice, {"answers": answers(1, 5)})
+    assert partner_view(bob, alice) is None
+    shared = take(alice, {"answers": answers(4, 4)})
+    r = share(alice, shared["id"])
+    assert r.status_code == 200 and r.json()["shared"] is True
+    seen = partner_view(bob, alice)
+    assert seen == {"pattern": "interdependent", "dependence": 4.0, "independence": 4.0, "at": shared["at"]}
+    [event] = Event.objects.filter(kind="assessment.shared")
+    assert event.data["assessment"]["pattern"] == "interdependent" and "answers" not in str(event.data)
+    assert share(alice, shared["id"], shared=False).status_code == 200
+    assert partner_view(bob, alice) is None
+    # Nothing of it stays in the partner's history either, nor anything of the private one.
+    history = str(client_for(bob).get("/api/history/").json())
+    assert "interdependent" not in history and "hyper_independent" not in history
+    assert Event.objects.filter(kind="assessment.shared").count() == 2
+    assert private["pattern"] == "hyper_independent"
+
+
+def test_it_lets_nobody_else_read_or_share_a_result(couple, alice, bob, charlie):
+    result = take(alice, {"answers": answers(2, 2)})
+    for other in (bob, charlie):
+        assert share(other, result["id"]).status_code == 404
+        assert client_for(other).get("/api/me/assessment/").json()["history"] == []
+    assert client_for(charlie).get("/api/couple/").status_code == 404
+    assert client_for(None).get("/api/me/assessment/").status_code in (401, 403)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_sends_a_shared_result_live_and_never_an_unshared_one(couple, alice, bob):
+    his = await open_socket(bob)
+    snapshot = await frame(his)
+    assert all(p["assessment"] is None for p in snapshot["couple"]["partners"])
+    result = await database_sync_to_async(take)(alice, {"answers": answers(5, 1)})
+    assert await his.receive_nothing(timeout=0.3)  # taking it says nothing to the partner
+    await database_sync_to_async(share)(alice, result["id"])
+    event = await frame(his)
+    assert event["kind"] == "assessment.shared" and event["data"]["assessment"]["pattern"] == "over_dependent"
+    await database_sync_to_async(share)(alice, result["id"], False)
+    assert (await frame(his))["data"]["assessment"] is None
+    await his.disconnect()
+
+
+def test_it_exports_ones_own_results_not_the_partners_and_logs_none(couple, alice, bob, caplog):
+    caplog.set_level(logging.DEBUG)
+    mine = take(alice, {"answers": answers(3, 5)})
+    share(alice, mine["id"])
+    take(bob, {"answers": answers(1, 1)})
+    hers = client_for(alice).get("/api/me/export/?format=json").json()
+    assert [a["pattern"] for a in hers["assessments"]] == ["interdependent"]
+    assert hers["assessments"][0]["answers"][DEPENDENCE[0]] == 3
+    his = client_for(bob).get("/api/me/export/?format=json").json()
+    assert [a["pattern"] for a in his["assessments"]] == ["mixed"]
+    assert "interdependent" not in str(his)
+    assert "interdependent" not in caplog.text and "over_dependent" not in caplog.text
+
+
+def test_it_removes_a_persons_results_with_their_account(couple, alice, bob):
+    result = take(alice, {"answers": answers(4, 4)})
+    share(alice, result["id"])
+    account_delete(user=alice, password="correct horse battery")
+    assert not Assessment.objects.exists()
+    assert not Event.objects.filter(kind="assessment.shared").exists()
