@@ -55,6 +55,7 @@ urlpatterns = [
     path("rhythm/", pages.rhythm, name="rhythm"),
     path("history/", pages.history, name="history"),
     path("settings/", pages.settings_page, name="settings"),
+    path("practice/", pages.practice_page, name="practice"),
     path("offline/", pages.offline, name="offline"),
     path("manifest.webmanifest", pages.manifest, name="manifest"),
     path("sw.js", pages.service_worker, name="service-worker"),

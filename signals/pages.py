@@ -26,7 +26,7 @@ from couples.throttles import LoginGuard, address_wait
 from couples.validators import validate_timezone
 from rhythms.words import PRESETS
 from signals import history as history_module
-from signals import services
+from signals import practice, services
 from signals.models import Reply, State
 from signals.words import WORDS
 
@@ -182,6 +182,54 @@ def _paired_page(template: str, page: str):
 
 
 rhythm = _paired_page("signals/rhythm.html", "rhythm")
+
+# The trend chart of one's own results: x by result, y by mean (1 at the bottom, 5 at the top).
+TREND_WIDTH, TREND_HEIGHT = 300, 120
+
+
+def _trend(results: list[dict]) -> dict | None:
+    if len(results) < 2:
+        return None
+    oldest_first = list(reversed(results))
+    step = (TREND_WIDTH - 20) / (len(oldest_first) - 1)
+
+    def points(key):
+        return " ".join(
+            f"{10 + i * step:.1f},{TREND_HEIGHT - 10 - (r[key] - 1) / 4 * (TREND_HEIGHT - 20):.1f}"
+            for i, r in enumerate(oldest_first)
+        )
+
+    return {"dependence": points("dependence"), "independence": points("independence")}
+
+
+@login_required
+@never_cache
+def practice_page(request):
+    """The personal side: the self-assessment, one's own results and their trend."""
+    couple = request.user.active_couple()
+    if couple is None:
+        return redirect("pair")
+    page = practice.assessment_page(user=request.user)
+    for result in page["history"]:
+        result["words"] = WORDS[f"pattern_{result['pattern']}"]
+        result["name"] = result["pattern"].replace("_", "-")
+    partner = next((p for p in couple.partners() if p.pk != request.user.pk), None)
+    shared = practice.assessments_shared(user_ids=[partner.pk]).get(partner.pk) if partner else None
+    context = {
+        "boot": _boot(request.user),
+        "page": "practice",
+        "couple": couple,
+        "assessment": page,
+        "scale": list(practice.SCALE),
+        "trend": _trend(page["history"]),
+        "trend_size": {"width": TREND_WIDTH, "height": TREND_HEIGHT},
+        "partner": partner,
+        "partner_shared": shared,
+        "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
+    }
+    return render(request, "signals/practice.html", context)
+
+
 settings_page = _paired_page("signals/settings.html", "settings")
 
 

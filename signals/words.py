@@ -41,6 +41,19 @@ WORDS = {
     "assessment_unknown": _("There is no such item."),
     "assessment_scale": _("An answer is a whole number from 1 (very uncomfortable) to 5 (very comfortable)."),
     "assessment_not_found": _("There is no such result of yours."),
+    # Self-assessment results, said gently: a lean, never a diagnosis or a score.
+    "pattern_hyper_independent": _(
+        "You lean towards managing alone. Small asks of your partner, and letting them see a "
+        "softer side, can widen what feels safe."
+    ),
+    "pattern_over_dependent": _(
+        "You lean towards needing closeness to feel steady. Time alone, and sitting with a "
+        "worry for a few minutes, can widen what feels safe."
+    ),
+    "pattern_interdependent": _("You seem at ease both leaning on your partner and standing on your own."),
+    "pattern_mixed": _(
+        "Your answers don't lean clearly either way, which is common. Notice which items felt hardest."
+    ),
     "device_unknown": _("There is no such device."),
     "bad_endpoint": _("That is not a push service address we can use."),
     "bad_keys": _("The subscription keys are not valid."),

@@ -572,7 +572,36 @@ def test_it_has_no_axe_violations_on_any_page(browser, server, scheme):
     expect(ben.locator("#my-answer")).to_be_visible()
     pages["/ (a red to answer)"] = axe_violations(ana)
     pages["/ (answered)"] = axe_violations(ben)
-    for path in ("/rhythm/", "/history/", "/settings/"):
+    for path in ("/rhythm/", "/history/", "/practice/", "/settings/"):
         ana.goto(path)
         pages[path] = axe_violations(ana)
     assert {path: found for path, found in pages.items() if found} == {}
+
+
+def take_the_assessment(page, value: str):
+    page.goto("/practice/")
+    for fieldset in page.locator("fieldset.scale").all():
+        fieldset.locator(f"input[value='{value}']").check()
+    page.click("#assessment-form button.primary")
+    page.wait_for_load_state()
+
+
+def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/practice/")
+    ana.click("#assessment-form button.primary")  # nothing answered: the browser holds it back
+    expect(ana.locator("#results li")).to_have_count(0)
+    take_the_assessment(ana, "4")
+    expect(ana.locator("#latest")).to_contain_text("at ease both leaning on your partner")
+    take_the_assessment(ana, "2")
+    expect(ana.locator("#results li")).to_have_count(2)
+    expect(ana.locator("svg.trend")).to_be_visible()  # her own trend, from two results
+    ben.goto("/practice/")
+    expect(ben.locator("#partner-pattern")).to_have_count(0)  # nothing shared yet
+    ana.click("#results li:nth-child(2) button.share")  # the first result, interdependent
+    expect(ana.locator("#results li:nth-child(2) button.share")).to_have_attribute("aria-pressed", "true")
+    ben.reload()
+    expect(ben.locator("#partner-pattern")).to_contain_text("at ease both leaning on your partner")
+    ana.evaluate("window.scrollTo(0, 0)")
+    shot(ana, "practice")
+    assert ana.errors == [] and ben.errors == []

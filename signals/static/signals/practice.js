@@ -1,0 +1,32 @@
+// Practice: the private self-assessment, and sharing a result with the partner.
+import { api, firstError } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+$("assessment-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const answers = {};
+  for (const input of form.querySelectorAll("input[type=radio]:checked")) answers[input.name] = Number(input.value);
+  const error = $("assessment-error");
+  error.hidden = true;
+  try {
+    await api("POST", "/api/me/assessment/", { answers });
+    location.reload(); // the result, its words and the trend come from the page
+  } catch (e) {
+    error.textContent = e.body ? "Please answer every item, from 1 to 5." : firstError(e);
+    error.hidden = false;
+  }
+});
+
+for (const button of document.querySelectorAll("button.share")) {
+  button.addEventListener("click", async () => {
+    const shared = button.getAttribute("aria-pressed") !== "true";
+    try {
+      await api("PATCH", `/api/me/assessment/${button.dataset.id}/`, { shared });
+      location.reload();
+    } catch (e) {
+      $("share-status").textContent = firstError(e);
+    }
+  });
+}
