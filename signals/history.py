@@ -32,6 +32,8 @@ KINDS = {
     "partner.joined",
     "agreement.made",
     "assessment.shared",
+    "ask.made",
+    "ask.answered",
     "partner.left",
 }
 

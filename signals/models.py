@@ -162,3 +162,38 @@ class Assessment(models.Model):
             "independence": self.independence,
             "at": self.at.isoformat(),
         }
+
+
+ASK_MAX = 140
+
+
+class Ask(models.Model):
+    """A small ask of the partner (practising safe dependence): one open per person; the
+    partner answers yes or not now, and a not now is fine."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="asks")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="asks")
+    text = models.CharField(max_length=ASK_MAX)
+    at = models.DateTimeField(default=timezone.now)
+    answer = models.CharField(max_length=8, blank=True)  # "", "yes" or "not_now"
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["couple", "at"], name="ask_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["by"], condition=models.Q(answered_at__isnull=True), name="one_open_ask"
+            )
+        ]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "by": self.by_id,
+            "text": self.text,
+            "at": self.at.isoformat(),
+            "answer": self.answer or None,
+            "note": self.note,
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+        }

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview
-from signals.models import Answer, Assessment, SignalSpan
+from signals.models import Answer, Ask, Assessment, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,14 @@ def export_data(*, user: User) -> dict:
         ],
         "assessments": [
             {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
+        ],
+        "asks": [
+            {"at": a.at.isoformat(), "text": a.text, "answer": a.answer or None}
+            for a in Ask.objects.filter(by=user).order_by("at")
+        ],
+        "ask_answers": [
+            {"at": e.at.isoformat(), "answer": e.data["answer"], "note": e.data.get("note", "")}
+            for e in Event.objects.filter(actor=user, kind="ask.answered").order_by("at")
         ],
         "previews": [
             {
@@ -70,6 +78,10 @@ def export_csv(data: dict) -> str:
         writer.writerow(
             ["assessment", a["at"], a["pattern"], means, "", "shared" if a["shared"] else "private"]
         )
+    for ask in data["asks"]:
+        writer.writerow(["ask", ask["at"], ask["answer"] or "open", _cell(ask["text"]), "", ""])
+    for answer in data["ask_answers"]:
+        writer.writerow(["ask_answer", answer["at"], answer["answer"], _cell(answer["note"]), "", ""])
     for preview in data["previews"]:
         writer.writerow(
             [
@@ -112,6 +124,7 @@ def history_purge_next(now: datetime) -> bool:
         )
         Event.objects.filter(pk__in=old).delete()
         Answer.objects.filter(couple=couple, at__lt=cutoff).delete()
+        Ask.objects.filter(couple=couple, at__lt=cutoff, answered_at__isnull=False).delete()
         spans = list(
             SignalSpan.objects.filter(couple=couple, ended_at__lt=cutoff).values_list("pk", flat=True)[
                 :PURGE_BATCH

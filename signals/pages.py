@@ -226,6 +226,14 @@ def practice_page(request):
         "partner": partner,
         "partner_shared": shared,
         "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
+        "asks": [
+            {
+                **ask,
+                "mine": ask["by"] == request.user.pk,
+                "answer_words": WORDS[f"ask_{ask['answer']}"] if ask["answer"] else "",
+            }
+            for ask in practice.asks_recent(user=request.user)[:10]
+        ],
     }
     return render(request, "signals/practice.html", context)
 
@@ -269,6 +277,11 @@ def _event_sentence(event: Event, names: dict) -> str:
             if shared is None:
                 return f"{who} took back a self-assessment"
             return f"{who} shared a self-assessment: {shared['pattern'].replace('_', ' ')}"
+        case "ask.made":
+            return f"{who} asked: “{data['ask']['text']}”"
+        case "ask.answered":
+            text = f"{who}: {WORDS['ask_' + data['answer']]}"
+            return text + (f" · “{data['note']}”" if data.get("note") else "")
         case "agreement.made":
             return f"{who} said “We agree”"
         case _:

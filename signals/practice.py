@@ -6,11 +6,20 @@ from statistics import fmean
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from couples.models import Event, User
-from couples.services import ServiceError, couple_lock, event_append
-from signals.models import Assessment
+from couples.services import (
+    NotPaired,
+    ServiceError,
+    couple_active_locked,
+    couple_lock,
+    event_append,
+    event_for_op,
+)
+from couples.validators import clean_short_text
+from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment
 from signals.words import WORDS
 
 # Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
@@ -122,3 +131,63 @@ def assessments_shared(*, user_ids) -> dict:
     for assessment in Assessment.objects.filter(user_id__in=user_ids, shared=True).order_by("at", "pk"):
         latest[assessment.user_id] = assessment.shared_dict()
     return latest
+
+
+# Small asks (couple)
+
+ASK_ANSWERS = ("yes", "not_now")
+
+
+def ask_make(*, user: User, text, op_id: str | None = None) -> tuple[Event, bool]:
+    """Ask the partner for something small. One open ask per person at a time."""
+    try:
+        text = clean_short_text(text, max_length=ASK_MAX)
+    except ValidationError as e:
+        raise ValidationError({"text": e.messages}) from None
+    if not text:
+        raise ValidationError({"text": [WORDS["ask_empty"]]})
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        earlier = event_for_op(user=user, op_id=op_id, kind="ask.made")
+        if earlier is not None:
+            return earlier, False
+        if Ask.objects.filter(by=user, answered_at__isnull=True).exists():
+            raise ServiceError("ask_open", WORDS["ask_open"], 409)
+        ask = Ask.objects.create(couple=couple, by=user, text=text)
+        event = event_append(
+            couple=couple, kind="ask.made", actor=user, data={"ask": ask.as_dict()}, op_id=op_id
+        )
+    return event, True
+
+
+def ask_answer(*, user: User, ask_id: int, answer, note="") -> Event:
+    """The partner answers yes or not now (with a note if they like)."""
+    errors = {}
+    if answer not in ASK_ANSWERS:
+        errors["answer"] = [WORDS["ask_answer"]]
+    try:
+        note = clean_short_text(note, max_length=NOTE_MAX)
+    except ValidationError as e:
+        errors["note"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        ask = Ask.objects.filter(couple=couple, pk=ask_id).first()
+        if ask is None:
+            raise ServiceError("ask_unknown", WORDS["ask_unknown"], 404)
+        if ask.by_id == user.pk:
+            raise ServiceError("own_ask", WORDS["own_ask"])
+        if ask.answered_at is not None:
+            raise ServiceError("ask_answered", WORDS["ask_answered"], 409)
+        ask.answer, ask.note, ask.answered_at = answer, note, timezone.now()
+        ask.save(update_fields=["answer", "note", "answered_at"])
+        data = {"ask": ask.pk, "to": ask.by_id, "answer": answer, "note": note}
+        return event_append(couple=couple, kind="ask.answered", actor=user, data=data, at=ask.answered_at)
+
+
+def asks_recent(*, user: User) -> list[dict]:
+    couple = user.active_couple()
+    if couple is None:
+        raise NotPaired()
+    return [a.as_dict() for a in Ask.objects.filter(couple=couple).order_by("-at", "-pk")[:20]]

@@ -152,3 +152,23 @@ class AssessmentTakeSerializer(serializers.Serializer):
 
 class AssessmentShareSerializer(serializers.Serializer):
     shared = serializers.BooleanField()
+
+
+class AskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    by = serializers.IntegerField()
+    text = serializers.CharField()
+    at = serializers.DateTimeField()
+    answer = serializers.ChoiceField(choices=["yes", "not_now"], allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class AskMakeSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=140, help_text="at most 140 characters")
+    op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+
+
+class AskAnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=["yes", "not_now"])
+    note = serializers.CharField(max_length=280, required=False, allow_blank=True, default="")

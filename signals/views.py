@@ -11,6 +11,9 @@ from couples.api import JoinAddressThrottle, JoinUserThrottle
 from couples.serializers import EventSerializer, JoinSerializer, errors
 from signals import history, ownership, practice, push, services
 from signals.serializers import (
+    AskAnswerSerializer,
+    AskMakeSerializer,
+    AskSerializer,
     AssessmentPageSerializer,
     AssessmentResultSerializer,
     AssessmentShareSerializer,
@@ -264,3 +267,33 @@ class AssessmentShareView(APIView):
             user=request.user, assessment_id=pk, shared=serializer.validated_data["shared"]
         )
         return Response(result.as_dict())
+
+
+class AsksView(APIView):
+    @extend_schema(responses={200: AskSerializer(many=True), **errors(401, 404)})
+    def get(self, request):
+        return Response(practice.asks_recent(user=request.user))
+
+    @extend_schema(
+        request=AskMakeSerializer,
+        responses={201: EventSerializer, 200: EventSerializer, **errors(400, 401, 404, 409)},
+        description="A small ask of my partner: event ask.made. One open ask per person (409 ask_open).",
+    )
+    def post(self, request):
+        serializer = AskMakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event, created = practice.ask_make(user=request.user, **serializer.validated_data)
+        return Response(event.as_body(), status=201 if created else 200)
+
+
+class AskAnswerView(APIView):
+    @extend_schema(
+        request=AskAnswerSerializer,
+        responses={201: EventSerializer, **errors(400, 401, 404, 409)},
+        description="Answer my partner's ask, yes or not now: event ask.answered.",
+    )
+    def post(self, request, pk: int):
+        serializer = AskAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = practice.ask_answer(user=request.user, ask_id=pk, **serializer.validated_data)
+        return Response(event.as_body(), status=status.HTTP_201_CREATED)

@@ -54,6 +54,15 @@ WORDS = {
     "pattern_mixed": _(
         "Your answers don't lean clearly either way, which is common. Notice which items felt hardest."
     ),
+    # Small asks: a "not now" is fine, and is said so.
+    "ask_empty": _("Write what you'd like to ask."),
+    "ask_open": _("Your last ask is still open: wait for its answer first."),
+    "ask_answer": _("An answer is yes or not_now."),
+    "ask_unknown": _("There is no such ask."),
+    "own_ask": _("That is your own ask: your partner answers it."),
+    "ask_answered": _("That ask has its answer already."),
+    "ask_yes": _("Yes, gladly."),
+    "ask_not_now": _("Not now, and that's okay. Ask again another time."),
     "device_unknown": _("There is no such device."),
     "bad_endpoint": _("That is not a push service address we can use."),
     "bad_keys": _("The subscription keys are not valid."),

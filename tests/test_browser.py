@@ -605,3 +605,22 @@ def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, ser
     ana.evaluate("window.scrollTo(0, 0)")
     shot(ana, "practice")
     assert ana.errors == [] and ben.errors == []
+
+
+def test_it_makes_a_small_ask_and_the_partner_says_not_now_kindly(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/practice/")
+    ana.fill("#ask-text", "Could you call me at lunch?")
+    ana.click("#ask-form button.primary")
+    expect(ana.locator("#asks li").first).to_contain_text("Waiting for an answer.")
+    ana.fill("#ask-text", "And one more?")
+    ana.click("#ask-form button.primary")
+    expect(ana.locator("#ask-status")).to_contain_text("still open")
+    ben.goto("/practice/")
+    expect(ben.locator("#asks li").first).to_contain_text("Ana asked: “Could you call me at lunch?”")
+    ben.click("#asks li button[data-answer=not_now]")
+    expect(ben.locator("#asks li").first).to_contain_text("Not now, and that's okay.")
+    ana.reload()
+    expect(ana.locator("#asks li").first).to_contain_text("Not now, and that's okay.")
+    # The second ask's 409 is the browser's only complaint: no script error.
+    assert [e for e in ana.errors if "409 (Conflict)" not in e] == [] and ben.errors == []

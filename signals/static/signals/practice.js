@@ -30,3 +30,25 @@ for (const button of document.querySelectorAll("button.share")) {
     }
   });
 }
+
+// Small asks: ask, or answer the partner's open one.
+$("ask-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", "/api/asks/", { text: $("ask-text").value });
+    location.reload();
+  } catch (e) {
+    $("ask-status").textContent = firstError(e);
+  }
+});
+for (const button of document.querySelectorAll("button.ask-answer")) {
+  button.addEventListener("click", async () => {
+    const id = button.closest("li").dataset.ask;
+    try {
+      await api("POST", `/api/asks/${id}/answer/`, { answer: button.dataset.answer });
+      location.reload();
+    } catch (e) {
+      $("ask-status").textContent = firstError(e);
+    }
+  });
+}
