@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two "kind" choice sets: a rhythm block's and a journal entry's.
+    "ENUM_NAME_OVERRIDES": {"JournalKindEnum": ["alone_time", "anxiety"]},
 }
 
 PORCHLIGHT = {

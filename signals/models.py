@@ -197,3 +197,36 @@ class Ask(models.Model):
             "note": self.note,
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
         }
+
+
+class JournalEntry(models.Model):
+    """A practice logged by its person alone (signals.practice): time alone, or an anxious
+    moment sat with. Private: no other person reads it by any path."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="journal")
+    kind = models.CharField(max_length=12)  # "alone_time" or "anxiety"
+    minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    intensity_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    intensity_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    trigger = models.CharField(max_length=ASK_MAX, blank=True)
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+    # Whether the partner had a next-connection preview up at that moment: anxiety often
+    # follows uncertainty, and the person's own summary shows it.
+    partner_preview = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="journal_own")]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "minutes": self.minutes,
+            "intensity_before": self.intensity_before,
+            "intensity_after": self.intensity_after,
+            "trigger": self.trigger,
+            "note": self.note,
+            "partner_preview": self.partner_preview,
+            "at": self.at.isoformat(),
+        }

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview
-from signals.models import Answer, Ask, Assessment, SignalSpan
+from signals.models import Answer, Ask, Assessment, JournalEntry, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def export_data(*, user: User) -> dict:
         "assessments": [
             {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
         ],
+        "journal": [e.as_dict() for e in JournalEntry.objects.filter(user=user).order_by("at")],
         "asks": [
             {"at": a.at.isoformat(), "text": a.text, "answer": a.answer or None}
             for a in Ask.objects.filter(by=user).order_by("at")
@@ -78,6 +79,13 @@ def export_csv(data: dict) -> str:
         writer.writerow(
             ["assessment", a["at"], a["pattern"], means, "", "shared" if a["shared"] else "private"]
         )
+    for e in data["journal"]:
+        detail = (
+            f"{e['minutes']} min"
+            if e["kind"] == "alone_time"
+            else f"{e['intensity_before']} -> {e['intensity_after']}"
+        )
+        writer.writerow(["journal", e["at"], e["kind"], _cell(e["note"]), _cell(e["trigger"]), detail])
     for ask in data["asks"]:
         writer.writerow(["ask", ask["at"], ask["answer"] or "open", _cell(ask["text"]), "", ""])
     for answer in data["ask_answers"]:

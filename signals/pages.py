@@ -226,6 +226,7 @@ def practice_page(request):
         "partner": partner,
         "partner_shared": shared,
         "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
+        "practices": practice.practices_page(user=request.user),
         "asks": [
             {
                 **ask,

@@ -19,7 +19,8 @@ from couples.services import (
     event_for_op,
 )
 from couples.validators import clean_short_text
-from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment
+from rhythms.models import Preview
+from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, JournalEntry
 from signals.words import WORDS
 
 # Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
@@ -191,3 +192,111 @@ def asks_recent(*, user: User) -> list[dict]:
     if couple is None:
         raise NotPaired()
     return [a.as_dict() for a in Ask.objects.filter(couple=couple).order_by("-at", "-pk")[:20]]
+
+
+# Practices and their journal (private)
+
+# Each practice builds one capacity: being alone (for an over-dependent lean) or safe
+# dependence (for a hyper-independent one). Anyone may pick any.
+PRACTICES = [
+    ("alone_timer", "alone", _("Time alone"), _("A daily 10 to 15 minutes on your own, timed, then logged.")),
+    (
+        "sit_with_it",
+        "alone",
+        _("Sit with it"),
+        _(
+            "When worry comes, note how strong it is (0 to 10) and what set it off; after five minutes, note it again."
+        ),
+    ),
+    (
+        "self_care",
+        "alone",
+        _("Self-care list"),
+        _("Up to ten things that steady you, for when you need them."),
+    ),
+    (
+        "small_ask",
+        "dependence",
+        _("A small ask"),
+        _("Ask your partner for something small; a not now is fine."),
+    ),
+    (
+        "share_vulnerable",
+        "dependence",
+        _("Share something tender"),
+        _("One low-risk vulnerable thing, sent as a note with a yellow light, or kept for yourself."),
+    ),
+]
+FIRST = {"over_dependent": "alone", "hyper_independent": "dependence"}
+JOURNAL_KINDS = ("alone_time", "anxiety")
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
+
+
+def journal_write(
+    *, user: User, kind, minutes=None, intensity_before=None, intensity_after=None, trigger="", note=""
+):
+    errors = {}
+    if kind not in JOURNAL_KINDS:
+        errors["kind"] = [WORDS["journal_kind"]]
+    if kind == "alone_time" and not _whole(minutes, 1, 240):
+        errors["minutes"] = [WORDS["journal_minutes"]]
+    if kind == "anxiety" and not _whole(intensity_before, 0, 10):
+        errors["intensity_before"] = [WORDS["journal_intensity"]]
+    if intensity_after is not None and not _whole(intensity_after, 0, 10):
+        errors["intensity_after"] = [WORDS["journal_intensity"]]
+    if minutes is not None and not _whole(minutes, 1, 240):
+        errors["minutes"] = [WORDS["journal_minutes"]]
+    texts = {}
+    for field, value, length in (("trigger", trigger, ASK_MAX), ("note", note, NOTE_MAX)):
+        try:
+            texts[field] = clean_short_text(value, max_length=length)
+        except ValidationError as e:
+            errors[field] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    couple = user.active_couple()
+    partner_preview = couple is not None and (
+        Preview.objects.filter(couple=couple, cleared_at__isnull=True).exclude(user=user).exists()
+    )
+    return JournalEntry.objects.create(
+        user=user,
+        kind=kind,
+        minutes=minutes,
+        intensity_before=intensity_before,
+        intensity_after=intensity_after,
+        partner_preview=partner_preview,
+        **texts,
+    )
+
+
+def practices_page(*, user: User) -> dict:
+    """Suggestions from the latest lean, the person's own journal and its summary."""
+    latest = Assessment.objects.filter(user=user).order_by("-at", "-pk").first()
+    pattern = latest.pattern if latest else None
+    first = FIRST.get(pattern)
+    ordered = sorted(PRACTICES, key=lambda p: p[1] != first) if first else PRACTICES
+    entries = list(JournalEntry.objects.filter(user=user).order_by("-at", "-pk"))
+    anxiety = [e for e in entries if e.kind == "anxiety"]
+    alone = [e for e in entries if e.kind == "alone_time"]
+    afters = [e.intensity_after for e in anxiety if e.intensity_after is not None]
+    return {
+        "pattern": pattern,
+        "suggestions": [
+            {"key": key, "capacity": capacity, "title": str(title), "how": str(how)}
+            for key, capacity, title, how in ordered
+        ],
+        "journal": [e.as_dict() for e in entries[:50]],
+        "summary": {
+            "alone_time": {"sessions": len(alone), "minutes": sum(e.minutes or 0 for e in alone)},
+            "anxiety": {
+                "moments": len(anxiety),
+                "with_partner_preview": sum(e.partner_preview for e in anxiety),
+                "without_partner_preview": sum(not e.partner_preview for e in anxiety),
+                "mean_before": round(fmean(e.intensity_before for e in anxiety), 1) if anxiety else None,
+                "mean_after": round(fmean(afters), 1) if afters else None,
+            },
+        },
+    }

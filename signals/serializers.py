@@ -172,3 +172,40 @@ class AskMakeSerializer(serializers.Serializer):
 class AskAnswerSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "not_now"])
     note = serializers.CharField(max_length=280, required=False, allow_blank=True, default="")
+
+
+class JournalWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["alone_time", "anxiety"])
+    minutes = serializers.JSONField(required=False, default=None, help_text="alone_time: 1 to 240")
+    intensity_before = serializers.JSONField(required=False, default=None, help_text="anxiety: 0 to 10")
+    intensity_after = serializers.JSONField(
+        required=False, default=None, help_text="0 to 10, five minutes later"
+    )
+    trigger = serializers.CharField(required=False, allow_blank=True, default="", max_length=140)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=280)
+
+
+class JournalEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["alone_time", "anxiety"])
+    minutes = serializers.IntegerField(allow_null=True)
+    intensity_before = serializers.IntegerField(allow_null=True)
+    intensity_after = serializers.IntegerField(allow_null=True)
+    trigger = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    partner_preview = serializers.BooleanField(help_text="the partner had a preview up at that moment")
+    at = serializers.DateTimeField()
+
+
+class PracticeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    capacity = serializers.ChoiceField(choices=["alone", "dependence"])
+    title = serializers.CharField()
+    how = serializers.CharField()
+
+
+class PracticesSerializer(serializers.Serializer):
+    pattern = serializers.CharField(allow_null=True)
+    suggestions = PracticeSerializer(many=True)
+    journal = JournalEntrySerializer(many=True)
+    summary = serializers.DictField()

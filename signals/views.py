@@ -23,6 +23,9 @@ from signals.serializers import (
     FlagSerializer,
     HistoryPageSerializer,
     HistoryQuerySerializer,
+    JournalEntrySerializer,
+    JournalWriteSerializer,
+    PracticesSerializer,
     PushDeviceSerializer,
     PushDeviceUpdateSerializer,
     PushKeySerializer,
@@ -297,3 +300,22 @@ class AskAnswerView(APIView):
         serializer.is_valid(raise_exception=True)
         event = practice.ask_answer(user=request.user, ask_id=pk, **serializer.validated_data)
         return Response(event.as_body(), status=status.HTTP_201_CREATED)
+
+
+class PracticesView(APIView):
+    @extend_schema(responses={200: PracticesSerializer, **errors(401)})
+    def get(self, request):
+        return Response(practice.practices_page(user=request.user))
+
+
+class JournalView(APIView):
+    @extend_schema(
+        request=JournalWriteSerializer,
+        responses={201: JournalEntrySerializer, **errors(400, 401)},
+        description="Log a practice, privately: time alone, or an anxious moment sat with.",
+    )
+    def post(self, request):
+        serializer = JournalWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = practice.journal_write(user=request.user, **serializer.validated_data)
+        return Response(entry.as_dict(), status=status.HTTP_201_CREATED)

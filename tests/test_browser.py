@@ -602,6 +602,17 @@ def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, ser
     expect(ana.locator("#results li:nth-child(2) button.share")).to_have_attribute("aria-pressed", "true")
     ben.reload()
     expect(ben.locator("#partner-pattern")).to_contain_text("at ease both leaning on your partner")
+    ana.fill("#alone-minutes", "12")
+    ana.click("#alone-form button")
+    expect(ana.locator("#journal-summary")).to_contain_text("1 time alone (12 min)")
+    ana.fill("#anxiety-before", "7")
+    ana.fill("#anxiety-after", "4")
+    ana.fill("#anxiety-trigger", "no reply for hours")
+    ana.click("#anxiety-form button")
+    expect(ana.locator("#journal-summary")).to_contain_text("1 anxious moment sat with")
+    expect(ana.locator("#journal-summary")).to_contain_text("easing from 7.0 to 4.0")
+    ben.reload()
+    expect(ben.locator("#journal-summary")).to_contain_text("0 times alone")  # hers are hers alone
     ana.evaluate("window.scrollTo(0, 0)")
     shot(ana, "practice")
     assert ana.errors == [] and ben.errors == []

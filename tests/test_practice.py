@@ -160,3 +160,75 @@ def test_it_removes_a_persons_results_with_their_account(couple, alice, bob):
     account_delete(user=alice, password="correct horse battery")
     assert not Assessment.objects.exists()
     assert not Event.objects.filter(kind="assessment.shared").exists()
+
+
+def journal(user, **body):
+    return client_for(user).post("/api/me/journal/", body, format="json")
+
+
+def practices(user) -> dict:
+    r = client_for(user).get("/api/me/practices/")
+    assert r.status_code == 200
+    return r.json()
+
+
+def test_it_suggests_the_practices_for_the_capacity_ones_lean_lacks(alice):
+    assert practices(alice)["pattern"] is None
+    take(alice, {"answers": answers(5, 1)})  # over-dependent: being alone first
+    body = practices(alice)
+    assert body["pattern"] == "over_dependent"
+    assert [s["capacity"] for s in body["suggestions"]][:3] == ["alone"] * 3
+    take(alice, {"answers": answers(1, 5)})  # hyper-independent: safe dependence first
+    assert [s["key"] for s in practices(alice)["suggestions"]][:2] == ["small_ask", "share_vulnerable"]
+
+
+def test_it_logs_practices_privately_and_sums_them_for_the_person_alone(couple, alice, bob, charlie):
+    from rhythms.services import preview_post
+
+    assert journal(alice, kind="alone_time", minutes=12).status_code == 201
+    assert (
+        journal(alice, kind="anxiety", intensity_before=7, intensity_after=4, trigger="no reply").status_code
+        == 201
+    )
+    preview_post(user=bob, message="Out with friends, back at ten")
+    r = journal(alice, kind="anxiety", intensity_before=5, note="felt it, let it pass")
+    assert r.status_code == 201 and r.json()["partner_preview"] is True
+    summary = practices(alice)["summary"]
+    assert summary["alone_time"] == {"sessions": 1, "minutes": 12}
+    assert summary["anxiety"] == {
+        "moments": 2,
+        "with_partner_preview": 1,
+        "without_partner_preview": 1,
+        "mean_before": 6.0,
+        "mean_after": 4.0,
+    }
+    for other in (bob, charlie):
+        assert practices(other)["journal"] == []
+    everything_bob_sees = str(client_for(bob).get("/api/couple/").json())
+    everything_bob_sees += str(client_for(bob).get("/api/history/").json())
+    everything_bob_sees += str(client_for(bob).get("/api/me/export/?format=json").json())
+    assert "no reply" not in everything_bob_sees and "let it pass" not in everything_bob_sees
+    mine = client_for(alice).get("/api/me/export/?format=json").json()["journal"]
+    assert [e["kind"] for e in mine] == ["alone_time", "anxiety", "anxiety"]
+    account_delete(user=alice, password="correct horse battery")
+    assert practices(bob)["journal"] == []
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"kind": "meditation"}, "kind"),
+        ({"kind": "alone_time"}, "minutes"),
+        ({"kind": "alone_time", "minutes": 0}, "minutes"),
+        ({"kind": "alone_time", "minutes": 241}, "minutes"),
+        ({"kind": "alone_time", "minutes": "10"}, "minutes"),
+        ({"kind": "anxiety"}, "intensity_before"),
+        ({"kind": "anxiety", "intensity_before": 11}, "intensity_before"),
+        ({"kind": "anxiety", "intensity_before": 3, "intensity_after": -1}, "intensity_after"),
+        ({"kind": "anxiety", "intensity_before": True}, "intensity_before"),
+        ({"kind": "anxiety", "intensity_before": 3, "trigger": "x" * 141}, "trigger"),
+    ],
+)
+def test_it_refuses_a_journal_entry_that_does_not_add_up(alice, body, field):
+    r = journal(alice, **body)
+    assert r.status_code == 400 and field in r.json()["errors"], r.json()

@@ -52,3 +52,27 @@ for (const button of document.querySelectorAll("button.ask-answer")) {
     }
   });
 }
+
+// The journal: private to this person.
+async function log(body) {
+  try {
+    await api("POST", "/api/me/journal/", body);
+    location.reload();
+  } catch (e) {
+    $("journal-status").textContent = firstError(e);
+  }
+}
+$("alone-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  log({ kind: "alone_time", minutes: Number($("alone-minutes").value) });
+});
+$("anxiety-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const after = $("anxiety-after").value;
+  log({
+    kind: "anxiety",
+    intensity_before: Number($("anxiety-before").value),
+    intensity_after: after === "" ? null : Number(after),
+    trigger: $("anxiety-trigger").value,
+  });
+});
