@@ -31,6 +31,7 @@ api = [
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
     path("signal/answer/", signals_views.SignalAnswerView.as_view(), name="api-signal-answer"),
     path("flags/", signals_views.FlagsView.as_view(), name="api-flags"),
+    path("checkins/", signals_views.CheckInsView.as_view(), name="api-checkins"),
     path("asks/", signals_views.AsksView.as_view(), name="api-asks"),
     path("asks/<id:pk>/answer/", signals_views.AskAnswerView.as_view(), name="api-ask-answer"),
     path("flags/<id:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),

@@ -34,6 +34,7 @@ KINDS = {
     "assessment.shared",
     "ask.made",
     "ask.answered",
+    "checkin.revealed",
     "partner.left",
 }
 

@@ -230,3 +230,26 @@ class JournalEntry(models.Model):
             "partner_preview": self.partner_preview,
             "at": self.at.isoformat(),
         }
+
+
+class CheckIn(models.Model):
+    """A partner's weekly check-in: one appreciation, one need for the week ahead. The
+    partner reads it only once both have written theirs for that week."""
+
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="checkins")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="checkins")
+    week = models.CharField(max_length=8)  # ISO week, "2026-W49"
+    appreciation = models.CharField(max_length=NOTE_MAX)
+    need = models.CharField(max_length=NOTE_MAX)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["couple", "user", "week"], name="one_checkin_a_week")]
+
+    def as_dict(self) -> dict:
+        return {
+            "user": self.user_id,
+            "appreciation": self.appreciation,
+            "need": self.need,
+            "at": self.at.isoformat(),
+        }

@@ -283,6 +283,8 @@ def _event_sentence(event: Event, names: dict) -> str:
         case "ask.answered":
             text = f"{who}: {WORDS['ask_' + data['answer']]}"
             return text + (f" · “{data['note']}”" if data.get("note") else "")
+        case "checkin.revealed":
+            return f"Check-in of {data['week']}: you have both written"
         case "agreement.made":
             return f"{who} said “We agree”"
         case _:

@@ -2,7 +2,10 @@
 (hyper-independent, over-dependent, interdependent), shared with the partner only when
 the person says so."""
 
+import re
+from datetime import date
 from statistics import fmean
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +23,7 @@ from couples.services import (
 )
 from couples.validators import clean_short_text
 from rhythms.models import Preview
-from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, JournalEntry
+from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, CheckIn, JournalEntry
 from signals.words import WORDS
 
 # Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
@@ -300,3 +303,70 @@ def practices_page(*, user: User) -> dict:
             },
         },
     }
+
+
+# The weekly check-in (couple)
+
+WEEK = re.compile(r"^(2\d{3})-W(\d{2})$")
+
+
+def week_clean(week, *, today: date) -> str:
+    """An ISO week ("2026-W49") up to the current one."""
+    match = WEEK.match(week) if isinstance(week, str) else None
+    try:
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
+    except ValueError:
+        monday = None
+    if monday is None or monday > today:
+        raise ValidationError({"week": [WORDS["checkin_week"]]})
+    return week
+
+
+def _today_of(user: User) -> date:
+    return timezone.now().astimezone(ZoneInfo(user.timezone)).date()
+
+
+def checkin_write(*, user: User, week, appreciation, need) -> CheckIn:
+    """Write this week's appreciation and need. When the partner has written theirs
+    too, both are revealed: a `checkin.revealed` event (the week only; the words are read
+    with checkins_of)."""
+    errors = {}
+    texts = {}
+    for field, value in (("appreciation", appreciation), ("need", need)):
+        try:
+            texts[field] = clean_short_text(value, max_length=NOTE_MAX)
+        except ValidationError as e:
+            errors[field] = e.messages
+            continue
+        if not texts[field]:
+            errors[field] = [WORDS["checkin_empty"]]
+    try:
+        week = week_clean(week, today=_today_of(user))
+    except ValidationError as e:
+        errors.update(e.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        couple = couple_active_locked(user=user)
+        if CheckIn.objects.filter(couple=couple, user=user, week=week).exists():
+            raise ServiceError("checkin_written", WORDS["checkin_written"], 409)
+        checkin = CheckIn.objects.create(couple=couple, user=user, week=week, **texts)
+        if CheckIn.objects.filter(couple=couple, week=week).count() == 2:
+            event_append(couple=couple, kind="checkin.revealed", actor=None, data={"week": week})
+    return checkin
+
+
+def checkins_of(*, user: User, week) -> dict:
+    """My check-in of that week, and the partner's: only that it was written, until mine
+    is written too."""
+    week = week_clean(week, today=_today_of(user))
+    couple = user.active_couple()
+    if couple is None:
+        raise NotPaired()
+    written = {c.user_id: c for c in CheckIn.objects.filter(couple=couple, week=week)}
+    mine = written.pop(user.pk, None)
+    theirs = next(iter(written.values()), None)
+    partner = {"written": theirs is not None}
+    if mine is not None and theirs is not None:
+        partner.update(theirs.as_dict())
+    return {"week": week, "mine": mine.as_dict() if mine else None, "partner": partner}

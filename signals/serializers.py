@@ -209,3 +209,26 @@ class PracticesSerializer(serializers.Serializer):
     suggestions = PracticeSerializer(many=True)
     journal = JournalEntrySerializer(many=True)
     summary = serializers.DictField()
+
+
+class CheckInWriteSerializer(serializers.Serializer):
+    week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
+    appreciation = serializers.CharField(max_length=280)
+    need = serializers.CharField(max_length=280)
+
+
+class CheckInQuerySerializer(serializers.Serializer):
+    week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
+
+
+class CheckInSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    appreciation = serializers.CharField()
+    need = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class CheckInWeekSerializer(serializers.Serializer):
+    week = serializers.CharField()
+    mine = CheckInSerializer(allow_null=True)
+    partner = serializers.DictField(help_text="{written} until both have written; then the check-in too")

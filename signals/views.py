@@ -18,6 +18,10 @@ from signals.serializers import (
     AssessmentResultSerializer,
     AssessmentShareSerializer,
     AssessmentTakeSerializer,
+    CheckInQuerySerializer,
+    CheckInSerializer,
+    CheckInWeekSerializer,
+    CheckInWriteSerializer,
     CoupleSerializer,
     ExportQuerySerializer,
     FlagSerializer,
@@ -319,3 +323,26 @@ class JournalView(APIView):
         serializer.is_valid(raise_exception=True)
         entry = practice.journal_write(user=request.user, **serializer.validated_data)
         return Response(entry.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class CheckInsView(APIView):
+    @extend_schema(
+        parameters=[CheckInQuerySerializer],
+        responses={200: CheckInWeekSerializer, **errors(400, 401, 404)},
+        description="My check-in of the week, and my partner's once we have both written.",
+    )
+    def get(self, request):
+        query = CheckInQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(practice.checkins_of(user=request.user, week=query.validated_data["week"]))
+
+    @extend_schema(
+        request=CheckInWriteSerializer,
+        responses={201: CheckInSerializer, **errors(400, 401, 404, 409)},
+        description="One appreciation and one need for the week; checkin.revealed once both have written.",
+    )
+    def post(self, request):
+        serializer = CheckInWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checkin = practice.checkin_write(user=request.user, **serializer.validated_data)
+        return Response(checkin.as_dict(), status=status.HTTP_201_CREATED)
