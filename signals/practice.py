@@ -322,7 +322,15 @@ def week_clean(week, *, today: date) -> str:
     return week
 
 
-def _today_of(user: User) -> date:
+CHECKIN_BLOCK = "Weekly check-in"  # the rhythm block that reminds the couple (the Practice tab makes it)
+
+
+def week_of(day: date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def today_of(user: User) -> date:
     return timezone.now().astimezone(ZoneInfo(user.timezone)).date()
 
 
@@ -341,7 +349,7 @@ def checkin_write(*, user: User, week, appreciation, need) -> CheckIn:
         if not texts[field]:
             errors[field] = [WORDS["checkin_empty"]]
     try:
-        week = week_clean(week, today=_today_of(user))
+        week = week_clean(week, today=today_of(user))
     except ValidationError as e:
         errors.update(e.message_dict)
     if errors:
@@ -359,7 +367,7 @@ def checkin_write(*, user: User, week, appreciation, need) -> CheckIn:
 def checkins_of(*, user: User, week) -> dict:
     """My check-in of that week, and the partner's: only that it was written, until mine
     is written too."""
-    week = week_clean(week, today=_today_of(user))
+    week = week_clean(week, today=today_of(user))
     couple = user.active_couple()
     if couple is None:
         raise NotPaired()

@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from couples.models import Couple, Event, User
-from rhythms.models import Preview, Reminder
+from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
 from signals.services import signal_set
 from tests.servers import AsgiWorker, test_database_url
@@ -635,3 +635,27 @@ def test_it_makes_a_small_ask_and_the_partner_says_not_now_kindly(browser, serve
     expect(ana.locator("#asks li").first).to_contain_text("Not now, and that's okay.")
     # The second ask's 409 is the browser's only complaint: no script error.
     assert [e for e in ana.errors if "409 (Conflict)" not in e] == [] and ben.errors == []
+
+
+def test_it_runs_the_weekly_check_in_and_sets_its_reminder(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.goto("/practice/")
+    ana.fill("#checkin-appreciation", "the soup when I was ill")
+    ana.fill("#checkin-need", "an evening out together")
+    ana.click("#checkin-form button.primary")
+    expect(ana.locator("#checkin-mine")).to_contain_text("the soup when I was ill")
+    expect(ana.locator("#checkin-partner")).to_contain_text("once they have written it")
+    ben.goto("/practice/")
+    expect(ben.locator("#checkin-partner")).to_contain_text("Ana has written theirs")
+    expect(ben.locator("body")).not_to_contain_text("the soup when I was ill")
+    ben.fill("#checkin-appreciation", "your calm on Monday")
+    ben.fill("#checkin-need", "a lie-in")
+    ben.click("#checkin-form button.primary")
+    expect(ben.locator("#checkin-partner")).to_contain_text("the soup when I was ill")
+    ana.reload()
+    expect(ana.locator("#checkin-partner")).to_contain_text("a lie-in")
+    ana.select_option("#checkin-day", "6")
+    ana.click("#checkin-remind button")
+    expect(ana.locator("#checkin-reminder")).to_contain_text("Weekly check-in")
+    assert Block.objects.get(name="Weekly check-in").days == [6]
+    assert ana.errors == [] and ben.errors == []

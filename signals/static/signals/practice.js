@@ -76,3 +76,33 @@ $("anxiety-form").addEventListener("submit", (event) => {
     trigger: $("anxiety-trigger").value,
   });
 });
+
+// The weekly check-in, and its reminder: a rhythm block the scheduler reminds at its start.
+$("checkin-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", "/api/checkins/", {
+      week: event.target.dataset.week,
+      appreciation: $("checkin-appreciation").value,
+      need: $("checkin-need").value,
+    });
+    location.reload();
+  } catch (e) {
+    $("checkin-status").textContent = firstError(e);
+  }
+});
+$("checkin-remind")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", "/api/rhythm/blocks/", {
+      kind: "connection",
+      name: "Weekly check-in",
+      days: [Number($("checkin-day").value)],
+      start: $("checkin-time").value,
+      minutes: 20,
+    });
+    location.reload();
+  } catch (e) {
+    $("checkin-status").textContent = firstError(e);
+  }
+});
