@@ -18,6 +18,7 @@ api = [
     path("me/", couples_views.MeView.as_view(), name="api-me"),
     path("me/export/", signals_views.ExportView.as_view(), name="api-export"),
     path("me/practices/", signals_views.PracticesView.as_view(), name="api-practices"),
+    path("me/practices/self-care/", signals_views.SelfCareView.as_view(), name="api-self-care"),
     path("me/journal/", signals_views.JournalView.as_view(), name="api-journal"),
     path("me/assessment/", signals_views.AssessmentView.as_view(), name="api-assessment"),
     path("me/assessment/<id:pk>/", signals_views.AssessmentShareView.as_view(), name="api-assessment-share"),

@@ -253,3 +253,10 @@ class CheckIn(models.Model):
             "need": self.need,
             "at": self.at.isoformat(),
         }
+
+
+class SelfCare(models.Model):
+    """A person's own self-care list: up to ten things that steady them. Private."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="self_care")
+    items = models.JSONField(default=list)

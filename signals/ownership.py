@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview
-from signals.models import Answer, Ask, Assessment, CheckIn, JournalEntry, SignalSpan
+from signals.models import Answer, Ask, Assessment, CheckIn, JournalEntry, SelfCare, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def export_data(*, user: User) -> dict:
             {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
         ],
         "journal": [e.as_dict() for e in JournalEntry.objects.filter(user=user).order_by("at")],
+        "self_care": [item for care in SelfCare.objects.filter(user=user) for item in care.items],
         "checkins": [
             {"week": c.week, "appreciation": c.appreciation, "need": c.need, "at": c.at.isoformat()}
             for c in CheckIn.objects.filter(user=user).order_by("at")
@@ -90,6 +91,8 @@ def export_csv(data: dict) -> str:
             else f"{e['intensity_before']} -> {e['intensity_after']}"
         )
         writer.writerow(["journal", e["at"], e["kind"], _cell(e["note"]), _cell(e["trigger"]), detail])
+    for item in data["self_care"]:
+        writer.writerow(["self_care", "", "", _cell(item), "", ""])
     for c in data["checkins"]:
         writer.writerow(["checkin", c["at"], c["week"], _cell(c["appreciation"]), "", _cell(c["need"])])
     for ask in data["asks"]:

@@ -227,6 +227,7 @@ def practice_page(request):
         "partner_shared": shared,
         "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
         "practices": practice.practices_page(user=request.user),
+        "tender_prompt": WORDS["tender_prompt"],
         "checkin": practice.checkins_of(
             user=request.user, week=practice.week_of(practice.today_of(request.user))
         ),

@@ -23,7 +23,7 @@ from couples.services import (
 )
 from couples.validators import clean_short_text
 from rhythms.models import Preview
-from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, CheckIn, JournalEntry
+from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, CheckIn, JournalEntry, SelfCare
 from signals.words import WORDS
 
 # Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
@@ -275,6 +275,30 @@ def journal_write(
     )
 
 
+SELF_CARE_MAX, SELF_CARE_ITEM = 10, 80
+
+
+def self_care_set(*, user: User, items) -> list[str]:
+    """Replace the person's self-care list (up to ten things, each up to 80 characters)."""
+    if not isinstance(items, list) or len(items) > SELF_CARE_MAX:
+        raise ValidationError({"items": [WORDS["self_care_items"]]})
+    cleaned = []
+    for item in items:
+        try:
+            text = clean_short_text(item, max_length=SELF_CARE_ITEM)
+        except ValidationError as e:
+            raise ValidationError({"items": e.messages}) from None
+        if text:
+            cleaned.append(text)
+    SelfCare.objects.update_or_create(user=user, defaults={"items": cleaned})
+    return cleaned
+
+
+def self_care_of(user: User) -> list[str]:
+    own = SelfCare.objects.filter(user=user).first()
+    return own.items if own else []
+
+
 def practices_page(*, user: User) -> dict:
     """Suggestions from the latest lean, the person's own journal and its summary."""
     latest = Assessment.objects.filter(user=user).order_by("-at", "-pk").first()
@@ -292,6 +316,7 @@ def practices_page(*, user: User) -> dict:
             for key, capacity, title, how in ordered
         ],
         "journal": [e.as_dict() for e in entries[:50]],
+        "self_care": self_care_of(user),
         "summary": {
             "alone_time": {"sessions": len(alone), "minutes": sum(e.minutes or 0 for e in alone)},
             "anxiety": {

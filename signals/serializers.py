@@ -208,6 +208,7 @@ class PracticesSerializer(serializers.Serializer):
     pattern = serializers.CharField(allow_null=True)
     suggestions = PracticeSerializer(many=True)
     journal = JournalEntrySerializer(many=True)
+    self_care = serializers.ListField(child=serializers.CharField(), help_text="up to ten things")
     summary = serializers.DictField()
 
 
@@ -232,3 +233,7 @@ class CheckInWeekSerializer(serializers.Serializer):
     week = serializers.CharField()
     mine = CheckInSerializer(allow_null=True)
     partner = serializers.DictField(help_text="{written} until both have written; then the check-in too")
+
+
+class SelfCareSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.CharField(allow_blank=True), max_length=10)

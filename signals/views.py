@@ -33,6 +33,7 @@ from signals.serializers import (
     PushDeviceSerializer,
     PushDeviceUpdateSerializer,
     PushKeySerializer,
+    SelfCareSerializer,
     SettingsSerializer,
     SignalAnswerSerializer,
     SignalSetSerializer,
@@ -346,3 +347,17 @@ class CheckInsView(APIView):
         serializer.is_valid(raise_exception=True)
         checkin = practice.checkin_write(user=request.user, **serializer.validated_data)
         return Response(checkin.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class SelfCareView(APIView):
+    @extend_schema(
+        request=SelfCareSerializer,
+        responses={200: SelfCareSerializer, **errors(400, 401)},
+        description="Replace my own self-care list: up to ten things, each up to 80 characters.",
+    )
+    def put(self, request):
+        serializer = SelfCareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(
+            {"items": practice.self_care_set(user=request.user, items=serializer.validated_data["items"])}
+        )

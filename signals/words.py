@@ -69,6 +69,8 @@ WORDS = {
     "checkin_week": _("A week is written like 2026-W49, and is this week or an earlier one."),
     "checkin_empty": _("Please write a few words."),
     "checkin_written": _("You have written this week's check-in already."),
+    "self_care_items": _("A self-care list has up to ten things."),
+    "tender_prompt": _("something small that has been on your mind, that you haven't said yet."),
     "device_unknown": _("There is no such device."),
     "bad_endpoint": _("That is not a push service address we can use."),
     "bad_keys": _("The subscription keys are not valid."),

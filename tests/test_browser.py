@@ -611,8 +611,17 @@ def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, ser
     ana.click("#anxiety-form button")
     expect(ana.locator("#journal-summary")).to_contain_text("1 anxious moment sat with")
     expect(ana.locator("#journal-summary")).to_contain_text("easing from 7.0 to 4.0")
-    ben.reload()
+    ana.fill("#self-care", "a long bath\ncall my sister")
+    ana.click("#self-care-form button")
+    expect(ana.locator("#journal-status")).to_have_text("Your list is saved.")
+    ana.fill("#tender", "I miss our Sunday walks")
+    ana.click("#tender-send")  # goes as a note with a yellow light
+    expect(ben.locator("#partner-note")).to_have_count(0)  # Ben is on the Practice tab
+    ben.goto("/")
+    expect(ben.locator("#partner-note")).to_have_text("I miss our Sunday walks")
+    ben.goto("/practice/")
     expect(ben.locator("#journal-summary")).to_contain_text("0 times alone")  # hers are hers alone
+    expect(ben.locator("#self-care")).to_have_value("")
     ana.evaluate("window.scrollTo(0, 0)")
     shot(ana, "practice")
     assert ana.errors == [] and ben.errors == []
@@ -658,4 +667,15 @@ def test_it_runs_the_weekly_check_in_and_sets_its_reminder(browser, server):
     ana.click("#checkin-remind button")
     expect(ana.locator("#checkin-reminder")).to_contain_text("Weekly check-in")
     assert Block.objects.get(name="Weekly check-in").days == [6]
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_times_ten_minutes_alone_and_logs_them(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.clock.install()
+    ana.goto("/practice/")
+    ana.click("#timer-start")
+    expect(ana.locator("#timer")).to_contain_text("10:00 left")
+    ana.clock.run_for("10:01")
+    expect(ana.locator("#journal-summary")).to_contain_text("1 time alone (10 min)")
     assert ana.errors == [] and ben.errors == []

@@ -232,3 +232,21 @@ def test_it_logs_practices_privately_and_sums_them_for_the_person_alone(couple, 
 def test_it_refuses_a_journal_entry_that_does_not_add_up(alice, body, field):
     r = journal(alice, **body)
     assert r.status_code == 400 and field in r.json()["errors"], r.json()
+
+
+def test_it_keeps_a_private_self_care_list_of_up_to_ten_things(couple, alice, bob):
+    r = client_for(alice).put(
+        "/api/me/practices/self-care/", {"items": ["a bath", " ", "call my sister"]}, format="json"
+    )
+    assert r.status_code == 200 and r.json() == {"items": ["a bath", "call my sister"]}
+    assert practices(alice)["self_care"] == ["a bath", "call my sister"]
+    assert practices(bob)["self_care"] == []
+    assert "call my sister" not in str(client_for(bob).get("/api/me/export/?format=json").json())
+    assert client_for(alice).get("/api/me/export/?format=json").json()["self_care"] == [
+        "a bath",
+        "call my sister",
+    ]
+    too_many = client_for(alice).put("/api/me/practices/self-care/", {"items": ["x"] * 11}, format="json")
+    assert too_many.status_code == 400
+    too_long = client_for(alice).put("/api/me/practices/self-care/", {"items": ["x" * 81]}, format="json")
+    assert too_long.status_code == 400 and "items" in too_long.json()["errors"]

@@ -106,3 +106,52 @@ $("checkin-remind")?.addEventListener("submit", async (event) => {
     $("checkin-status").textContent = firstError(e);
   }
 });
+
+// Ten minutes alone, timed here; logged when they are up.
+let timer = null;
+$("timer-start").addEventListener("click", () => {
+  if (timer) return;
+  const minutes = Number($("timer-start").dataset.minutes);
+  const ends = Date.now() + minutes * 60000;
+  const shown = $("timer");
+  shown.hidden = false;
+  $("timer-start").disabled = true;
+  const tick = () => {
+    const left = Math.max(0, ends - Date.now());
+    shown.textContent = `${Math.floor(left / 60000)}:${String(Math.floor((left % 60000) / 1000)).padStart(2, "0")} left`;
+    if (left > 0) return;
+    clearInterval(timer);
+    shown.textContent = "Done. Well done.";
+    log({ kind: "alone_time", minutes });
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+});
+
+// The self-care list: one thing a line.
+$("self-care-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const items = $("self-care").value.split("\n").map((line) => line.trim()).filter(Boolean);
+  try {
+    await api("PUT", "/api/me/practices/self-care/", { items });
+    $("journal-status").textContent = "Your list is saved.";
+  } catch (e) {
+    $("journal-status").textContent = firstError(e);
+  }
+});
+
+// Something tender: sent as a note with a yellow light, or kept (never sent).
+$("tender-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", "/api/signal/", { state: "yellow", note: $("tender").value });
+    $("tender").value = "";
+    $("journal-status").textContent = "Sent with a yellow light. That took courage.";
+  } catch (e) {
+    $("journal-status").textContent = firstError(e);
+  }
+});
+$("tender-keep").addEventListener("click", () => {
+  $("tender").value = "";
+  $("journal-status").textContent = "Kept to yourself: nothing was sent or saved.";
+});
