@@ -195,6 +195,12 @@ function notice(event) {
     text = data.reminder === "before" ? `Soon: ${data.block.name} at ${at}.` : `Now: ${data.block.name}.`;
   } else if (event.kind === "preview.due" && data.user === me.id) {
     text = data.message;
+  } else if (event.kind === "ask.made" && event.actor !== me.id) {
+    text = `${partner()?.display_name} asks: “${data.ask.text}” (answer on the Practice tab)`;
+  } else if (event.kind === "ask.answered" && data.to === me.id) {
+    text = `${partner()?.display_name}: ${data.answer === "yes" ? "yes to your ask." : "not now, and that's okay."}`;
+  } else if (event.kind === "checkin.revealed") {
+    text = "You have both written this week's check-in: read it on the Practice tab.";
   }
   if (!text) return;
   $("notice").textContent = text;
