@@ -636,7 +636,9 @@ def test_it_makes_a_small_ask_and_the_partner_says_not_now_kindly(browser, serve
     ana.fill("#ask-text", "And one more?")
     ana.click("#ask-form button.primary")
     expect(ana.locator("#ask-status")).to_contain_text("still open")
-    expect(ben.locator("#notice")).to_contain_text("Ana asks: “Could you call me at lunch?”")  # live on Lights
+    expect(ben.locator("#notice")).to_contain_text(
+        "Ana asks: “Could you call me at lunch?”"
+    )  # live on Lights
     ben.goto("/practice/")
     expect(ben.locator("#asks li").first).to_contain_text("Ana asked: “Could you call me at lunch?”")
     ben.click("#asks li button[data-answer=not_now]")
