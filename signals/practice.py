@@ -43,6 +43,21 @@ ITEMS = [
 SCALE = range(1, 6)
 
 
+def choice_with_note_clean(*, field: str, value, choices, problem: str, note) -> str:
+    """A choice (a light, an answer) and the note that goes with it: the note cleaned, or
+    a ValidationError naming each field that is wrong."""
+    errors = {}
+    if value not in choices:
+        errors[field] = [WORDS[problem]]
+    try:
+        note = clean_short_text(note, max_length=NOTE_MAX)
+    except ValidationError as e:
+        errors["note"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    return note
+
+
 def assessment_items() -> list[dict]:
     return [{"id": key, "dimension": dimension, "text": str(text)} for key, dimension, text in ITEMS]
 
@@ -166,15 +181,9 @@ def ask_make(*, user: User, text, op_id: str | None = None) -> tuple[Event, bool
 
 def ask_answer(*, user: User, ask_id: int, answer, note="") -> Event:
     """The partner answers yes or not now (with a note if they like)."""
-    errors = {}
-    if answer not in ASK_ANSWERS:
-        errors["answer"] = [WORDS["ask_answer"]]
-    try:
-        note = clean_short_text(note, max_length=NOTE_MAX)
-    except ValidationError as e:
-        errors["note"] = e.messages
-    if errors:
-        raise ValidationError(errors)
+    note = choice_with_note_clean(
+        field="answer", value=answer, choices=ASK_ANSWERS, problem="ask_answer", note=note
+    )
     with transaction.atomic():
         couple = couple_active_locked(user=user)
         ask = Ask.objects.filter(couple=couple, pk=ask_id).first()

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import psycopg
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, OuterRef, Subquery, Value
 from django.utils import timezone
@@ -22,27 +21,11 @@ from couples.services import (
     op_event_check,
     op_id_clean,
 )
-from couples.validators import clean_short_text
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
-from signals.models import NOTE_MAX, Answer, Flag, Reply, Signal, SignalSpan, State
-from signals.practice import assessments_shared
+from signals.models import Answer, Flag, Reply, Signal, SignalSpan, State
+from signals.practice import assessments_shared, choice_with_note_clean
 from signals.words import WORDS
-
-
-def choice_with_note_clean(*, field: str, value, choices, problem: str, note) -> str:
-    """A choice (a light, an answer) and the note that goes with it: the note cleaned, or
-    a ValidationError naming each field that is wrong."""
-    errors = {}
-    if value not in choices:
-        errors[field] = [WORDS[problem]]
-    try:
-        note = clean_short_text(note, max_length=NOTE_MAX)
-    except ValidationError as e:
-        errors["note"] = e.messages
-    if errors:
-        raise ValidationError(errors)
-    return note
 
 
 def signal_validate(*, state, note) -> str:
