@@ -22,7 +22,7 @@ from couples.services import (
     event_for_op,
 )
 from couples.validators import clean_short_text
-from rhythms.models import Preview
+from rhythms.services import previews_live
 from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, CheckIn, JournalEntry, SelfCare
 from signals.words import WORDS
 
@@ -270,9 +270,7 @@ def journal_write(
     if errors:
         raise ValidationError(errors)
     couple = user.active_couple()
-    partner_preview = couple is not None and (
-        Preview.objects.filter(couple=couple, cleared_at__isnull=True).exclude(user=user).exists()
-    )
+    partner_preview = couple is not None and any(uid != user.pk for uid in previews_live(couple=couple))
     return JournalEntry.objects.create(
         user=user,
         kind=kind,
