@@ -22,7 +22,7 @@ from django.conf import settings  # noqa: E402
 import config.urls  # noqa: E402, F401
 from config.collector import gc_full_every, gc_settle  # noqa: E402
 from config.http import ThreadKeepingASGIHandler  # noqa: E402
-from couples.logs import RedactTickets  # noqa: E402
+from couples.logs import RedactSecrets  # noqa: E402
 from couples.tickets import TicketAuthMiddleware  # noqa: E402
 from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
 from rhythms.scheduler import run as scheduler_run  # noqa: E402
@@ -30,9 +30,9 @@ from signals.routing import websocket_urlpatterns  # noqa: E402
 
 django_asgi_app = ThreadKeepingASGIHandler(keep=settings.PORCHLIGHT["HTTP_THREADS"])
 
-# uvicorn logs each websocket request line, query string and all.
-for name in ("uvicorn.error", "uvicorn.access"):
-    logging.getLogger(name).addFilter(RedactTickets())
+# uvicorn logs each request line, query string and all; Django logs the path of a 404.
+for name in ("uvicorn.error", "uvicorn.access", "django.request"):
+    logging.getLogger(name).addFilter(RedactSecrets())
 
 
 async def lifespan(scope, receive, send):
@@ -45,6 +45,11 @@ async def lifespan(scope, receive, send):
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            mailer = settings.MAILERS["default"]
+            if mailer["BACKEND"].endswith("filebased.EmailBackend"):
+                logging.getLogger("porchlight").info(
+                    "No EMAIL_URL: mails are written to files in %s", mailer["OPTIONS"]["file_path"]
+                )
             if settings.PORCHLIGHT["GC_FULL_SECONDS"]:
                 gc_settle()
                 collecting = asyncio.create_task(gc_full_every(settings.PORCHLIGHT["GC_FULL_SECONDS"]))

@@ -8,6 +8,7 @@ import os
 import secrets
 import warnings
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "couples.middleware.requests_counted",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +195,38 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Mail: e-mail address confirmations and password resets (couples/mail.py). With no
+# EMAIL_URL each mail is written to a file in DATA_DIR/mail (Django's file backend; the
+# server says so when it starts). EMAIL_URL is smtp://user:password@host:587 (STARTTLS)
+# or smtps://user:password@host:465 (TLS from the start); docs/deploy.md.
+EMAIL_URL = envstr("EMAIL_URL")
+DEFAULT_FROM_EMAIL = envstr("PORCHLIGHT_FROM_EMAIL", "Porchlight <porchlight@localhost>")
+if EMAIL_URL:
+    _mail = urlsplit(EMAIL_URL)
+    if _mail.scheme not in ("smtp", "smtps") or not _mail.hostname:
+        raise ImproperlyConfigured("EMAIL_URL is smtp://user:password@host:port or smtps://…")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _mail.hostname,
+                "port": _mail.port or (465 if _mail.scheme == "smtps" else 587),
+                "username": unquote(_mail.username or ""),
+                "password": unquote(_mail.password or ""),
+                "use_ssl": _mail.scheme == "smtps",
+                "use_tls": _mail.scheme == "smtp" and _mail.port != 25,
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": DATA_DIR / "mail"},
+        }
+    }
+
 AUTH_USER_MODEL = "couples.User"
 # Database sessions whose rows name their user (couples.LoginSession): a password change
 # ends the person's other sessions, account deletion all of them.
@@ -244,6 +278,7 @@ REST_FRAMEWORK = {
         "login": envstr("PORCHLIGHT_LOGIN_RATE", "10/min"),
         "login_failures": envstr("PORCHLIGHT_LOGIN_FAILURE_RATE", "10/hour"),
         "login_account": envstr("PORCHLIGHT_LOGIN_ACCOUNT_RATE", "20/hour"),
+        "password_reset": envstr("PORCHLIGHT_PASSWORD_RESET_RATE", "5/hour"),
     },
     # Client addresses (throttles): the socket's, or behind this many trusted reverse
     # proxies the one the nearest of them saw in X-Forwarded-For. 0 ignores the header,
@@ -282,6 +317,8 @@ PORCHLIGHT = {
     # A serving process collects its cyclic garbage in full this often, instead of when
     # Python's allocation counts say (config/collector.py); 0 leaves Python's own.
     "GC_FULL_SECONDS": envint("PORCHLIGHT_GC_FULL_SECONDS", 3600),
+    # /metrics answers only with this bearer token, and is not there without one.
+    "METRICS_TOKEN": envstr("PORCHLIGHT_METRICS_TOKEN", ""),
     "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
     # Reminders fired per transaction: a whole minute's worth in a few round trips.

@@ -1,6 +1,7 @@
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
+from config.metrics import metrics_page
 from couples import views as couples_views
 from couples.api import IdConverter
 from rhythms import views as rhythms_views
@@ -15,6 +16,7 @@ api = [
     path("auth/login/", couples_views.LoginView.as_view(), name="api-login"),
     path("auth/logout/", couples_views.LogoutView.as_view(), name="api-logout"),
     path("auth/password/", couples_views.PasswordView.as_view(), name="api-password"),
+    path("auth/password-reset/", couples_views.PasswordResetView.as_view(), name="api-password-reset"),
     path("me/", couples_views.MeView.as_view(), name="api-me"),
     path("me/export/", signals_views.ExportView.as_view(), name="api-export"),
     path("me/practices/", signals_views.PracticesView.as_view(), name="api-practices"),
@@ -44,6 +46,7 @@ api = [
     path("rhythm/blocks/<id:pk>/mute/", rhythms_views.BlockMuteView.as_view(), name="api-block-mute"),
     path("rhythm/mute/", rhythms_views.BlockMuteView.as_view(), name="api-mute-all"),
     path("rhythm/upcoming/", rhythms_views.UpcomingView.as_view(), name="api-upcoming"),
+    path("rhythm/calendar/", rhythms_views.CalendarFeedView.as_view(), name="api-calendar"),
     path("push/key/", signals_views.PushKeyView.as_view(), name="api-push-key"),
     path("push/devices/", signals_views.PushDevicesView.as_view(), name="api-push-devices"),
     path("push/devices/<id:pk>/", signals_views.PushDeviceView.as_view(), name="api-push-device"),
@@ -56,6 +59,15 @@ urlpatterns = [
     path("accounts/register/", pages.register, name="register"),
     path("accounts/login/", pages.LoginPage.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
+    path("accounts/password-reset/", pages.PasswordResetPage.as_view(), name="password-reset"),
+    path("accounts/password-reset/sent/", pages.password_reset_sent, name="password-reset-sent"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        pages.PasswordResetConfirmPage.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("accounts/reset/done/", pages.password_reset_done, name="password-reset-done"),
+    path("accounts/email/verify/<str:token>/", pages.email_verify_page, name="email-verify"),
     path("pair/", pages.pair, name="pair"),
     path("unpair/", pages.unpair, name="unpair"),
     path("rhythm/", pages.rhythm, name="rhythm"),
@@ -66,6 +78,8 @@ urlpatterns = [
     path("manifest.webmanifest", pages.manifest, name="manifest"),
     path("sw.js", pages.service_worker, name="service-worker"),
     path("healthz/", pages.healthz, name="healthz"),
+    path("metrics", metrics_page, name="metrics"),
+    path("cal/<str:secret>.ics", rhythms_views.calendar_feed, name="calendar-feed"),
     path("api/", include(api)),
 ]
 

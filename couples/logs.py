@@ -1,15 +1,25 @@
 import logging
 import re
 
-TICKET = re.compile(r"ticket=[^&\s\"']+")
+SECRETS = [
+    (re.compile(r"ticket=[^&\s\"']+"), "ticket=…"),
+    (re.compile(r"/cal/[^/\s\"'?]+\.ics"), "/cal/….ics"),
+]
 
 
-class RedactTickets(logging.Filter):
-    """Servers log the websocket URL; a ticket in it is a credential, so blank it."""
+def _redacted(text: str) -> str:
+    for secret, blank in SECRETS:
+        text = secret.sub(blank, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Servers log request URLs; a websocket ticket or a calendar feed's secret in one is
+    a credential, so blank it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
-            record.args = tuple(TICKET.sub("ticket=…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_redacted(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = TICKET.sub("ticket=…", record.msg)
+            record.msg = _redacted(record.msg)
         return True

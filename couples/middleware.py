@@ -1,6 +1,8 @@
-"""Response headers for private data."""
+"""Response headers for private data, and the count of requests for /metrics."""
 
 from django.utils.cache import add_never_cache_headers
+
+from couples.metrics import request_counted
 
 # Logging out or deleting an account tells the browser to drop what it kept for this
 # site: the service worker's cached pages (a previous person's lights and notes,
@@ -17,6 +19,15 @@ def api_no_store(get_response):
         response = get_response(request)
         if request.path.startswith("/api/"):
             add_never_cache_headers(response)
+        return response
+
+    return middleware
+
+
+def requests_counted(get_response):
+    def middleware(request):
+        response = get_response(request)
+        request_counted(request.method, response.status_code)
         return response
 
     return middleware

@@ -23,11 +23,22 @@ class DayField(serializers.DateField):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Optional; used once its owner confirmed it",
+    )
+    email_verified = serializers.SerializerMethodField()
+
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "timezone"]
+        fields = ["id", "username", "display_name", "timezone", "email", "email_verified"]
         read_only_fields = ["id", "username"]
         extra_kwargs = {"timezone": {"validators": [validate_timezone]}}
+
+    def get_email_verified(self, user) -> bool:
+        return bool(user.email) and user.email_verified_at is not None
 
 
 class RegisterSerializer(serializers.ModelSerializer):
@@ -116,6 +127,10 @@ class ErrorSerializer(serializers.Serializer):
 
 def errors(*statuses: int) -> dict:
     return {status: ErrorSerializer for status in statuses}
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
 
 
 class AccountDeleteSerializer(serializers.Serializer):

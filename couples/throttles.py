@@ -110,6 +110,16 @@ class LoginGuard:
         )
 
 
+class PasswordResetThrottle(AddressThrottle):
+    """Reset requests from one address, whatever the address asked about."""
+
+    scope = "password_reset"
+
+
+def password_reset_wait(request) -> int | None:
+    return _wait(request, [PasswordResetThrottle()])
+
+
 def address_wait(request) -> int | None:
     """Seconds this address must wait before another attempt (None: go on). The API's
     views have it as a throttle class; the HTML forms ask here."""

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from couples import services
+from couples import mail, services
 from couples.api import request_login
 from couples.middleware import forget_this_browser
 from couples.serializers import (
@@ -20,6 +20,7 @@ from couples.serializers import (
     CredentialsSerializer,
     InviteSerializer,
     PasswordChangeSerializer,
+    PasswordResetSerializer,
     RegisteredSerializer,
     RegisterSerializer,
     TicketSerializer,
@@ -27,7 +28,8 @@ from couples.serializers import (
     UserSerializer,
     errors,
 )
-from couples.throttles import AddressThrottle, LoginGuard
+from couples.throttles import AddressThrottle, LoginGuard, PasswordResetThrottle
+from couples.words import WORDS
 
 
 def _authenticate(request) -> tuple:
@@ -115,6 +117,21 @@ class PasswordView(APIView):
         return Response({"token": token.key})
 
 
+class PasswordResetView(APIView):
+    """Always 202, so that nobody learns from it whether an address has an account."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PasswordResetThrottle]
+
+    @extend_schema(request=PasswordResetSerializer, responses={202: None, **errors(400, 429)})
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        mail.password_reset_request(email=serializer.validated_data["email"], request=request._request)
+        return Response({"detail": str(WORDS["reset_sent"])}, status=status.HTTP_202_ACCEPTED)
+
+
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer, **errors(401)})
     def get(self, request):
@@ -124,8 +141,12 @@ class MeView(APIView):
     def patch(self, request):
         serializer = UserSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data)
+        email = serializer.validated_data.pop("email", None)
+        with transaction.atomic():
+            serializer.save()
+            if email is not None:
+                mail.email_set(user=request.user, email=email, base_url=request.build_absolute_uri("/")[:-1])
+        return Response(UserSerializer(request.user).data)
 
     @extend_schema(
         request=AccountDeleteSerializer,

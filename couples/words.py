@@ -24,5 +24,8 @@ WORDS = {
     "bad_credentials": _("That username and password do not match."),
     "bad_op_id": _("op_id is up to 64 letters, digits, '-', '_', ':' or '.'."),
     "op_id_reused": _("This op_id was already used for a different change."),
+    "reset_sent": _(
+        "If that address belongs to an account and was confirmed, a link to choose a new password is on its way."
+    ),
     "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
 }

@@ -195,3 +195,13 @@ class Preview(models.Model):
 
     def is_unreachable(self, now: datetime) -> bool:
         return self.cleared_at is None and self.unreachable_until is not None and now < self.unreachable_until
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed of the couple's rhythm (rhythms/calendar.py). The
+    URL's secret is kept only as its SHA-256 digest; one feed per person."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feed")
+    couple = models.ForeignKey(Couple, models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -52,3 +52,14 @@ class OccurrenceSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     local_start = serializers.CharField()
     local_end = serializers.CharField()
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True, help_text="Private: whoever has it can read the rhythm")
+
+
+class CalendarFeedStateSerializer(serializers.Serializer):
+    """Whether a feed is on; its URL was shown once, when it was made."""
+
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField(allow_null=True)

@@ -306,6 +306,18 @@ def _late_limit() -> timedelta:
     return timedelta(minutes=settings.PORCHLIGHT["REMINDER_LATE_MINUTES"])
 
 
+def scheduler_lag_seconds(now: datetime) -> float:
+    """How long the most overdue reminder has waited (0 when none is due): the
+    scheduler's lag, for /metrics. One row by the partial index `reminder_due`."""
+    due = (
+        Reminder.objects.filter(next_fire_at__lte=now)
+        .order_by("next_fire_at")
+        .values_list("next_fire_at", flat=True)
+        .first()
+    )
+    return (now - due).total_seconds() if due else 0.0
+
+
 def reminders_fire_due(now: datetime) -> bool:
     """Fire due reminders, up to REMINDER_BATCH in one transaction: every couple's
     reminder may fall in the same minute. True if any was due.

@@ -3,6 +3,9 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -10,10 +13,12 @@ from rest_framework.views import APIView
 
 from couples.serializers import EventSerializer, errors
 from couples.services import NotPaired
-from rhythms import services
+from rhythms import calendar, services
 from rhythms.models import Block
 from rhythms.serializers import (
     BlockSerializer,
+    CalendarFeedSerializer,
+    CalendarFeedStateSerializer,
     MuteSerializer,
     OccurrenceSerializer,
     PresetSerializer,
@@ -142,3 +147,36 @@ class ReunionView(APIView):
         serializer.is_valid(raise_exception=True)
         event, created = services.reunion(user=request.user, **serializer.validated_data)
         return Response(event.as_body(), status=201 if created else 200)
+
+
+class CalendarFeedView(APIView):
+    @extend_schema(responses={200: CalendarFeedStateSerializer, **errors(401)})
+    def get(self, request):
+        feed = calendar.calendar_feed_of(request.user)
+        return Response({"active": feed is not None, "created_at": feed.created_at if feed else None})
+
+    @extend_schema(request=None, responses={201: CalendarFeedSerializer, **errors(401, 404)})
+    def post(self, request):
+        secret = calendar.calendar_feed_create(user=request.user)
+        url = request.build_absolute_uri(reverse("calendar-feed", args=[secret]))
+        return Response({"url": url}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None, **errors(401)})
+    def delete(self, request):
+        calendar.calendar_feed_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@require_GET
+def calendar_feed(request, secret: str):
+    """The feed itself: no login, the secret in the URL is the key (calendar apps
+    subscribe without one)."""
+    feed = calendar.calendar_feed_find(secret[:100])
+    if feed is None:
+        raise Http404()
+    response = HttpResponse(
+        calendar.calendar_ics(user=feed.user, couple=feed.couple), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="porchlight-rhythm.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -17,6 +17,10 @@ WORDS = {
     "when_too_far": _("Pick a time within the next {days} days."),
     "no_preview": _("You have no preview up right now."),
     "nudge": _("Time to reconnect? You said you'd be back around now."),
+    "calendar_name": _("Our rhythm (Porchlight)"),
+    "calendar_connection": _("Connection time"),
+    "calendar_autonomy": _("Autonomy time"),
+    "calendar_muted": _("You muted this block's reminders in Porchlight."),
 }
 
 # One tap for the common separations. Times are not baked into the words: the partner

@@ -14,15 +14,17 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from couples import services as couples_services
 from couples.bell import bell_ok
+from couples.mail import VerifiedPasswordResetForm, email_verify
 from couples.middleware import forget_this_browser
 from couples.models import Event, User
-from couples.throttles import LoginGuard, address_wait
+from couples.throttles import LoginGuard, address_wait, password_reset_wait
 from couples.validators import validate_timezone
 from rhythms.words import PRESETS
 from signals import history as history_module
@@ -89,6 +91,52 @@ class LoginPage(auth_views.LoginView):
         response = super().form_valid(form)
         self.guard.succeeded(response)
         return response
+
+
+class PasswordResetPage(auth_views.PasswordResetView):
+    """Django's reset form: a link to each account whose verified address this is. The
+    next page says the same whether there was one or not."""
+
+    template_name = "signals/password_reset.html"
+    form_class = VerifiedPasswordResetForm
+    subject_template_name = "couples/mail/password_reset_subject.txt"
+    email_template_name = "couples/mail/password_reset_email.txt"
+    success_url = reverse_lazy("password-reset-sent")
+
+    def post(self, request, *args, **kwargs):
+        wait = password_reset_wait(request)
+        if wait is not None:
+            return throttled(request, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmPage(auth_views.PasswordResetConfirmView):
+    """Django's set-a-new-password page; the new password ends every other login and
+    socket of the person, as a changed one does."""
+
+    template_name = "signals/password_reset_confirm.html"
+    success_url = reverse_lazy("password-reset-done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        couples_services.user_password_changed(user=form.user)
+        return response
+
+
+def password_reset_sent(request):
+    return render(request, "signals/message.html", {"message": "reset_sent"})
+
+
+def password_reset_done(request):
+    return render(request, "signals/message.html", {"message": "reset_done"})
+
+
+@require_GET
+def email_verify_page(request, token: str):
+    user = email_verify(token[:500])
+    return render(
+        request, "signals/message.html", {"message": "email_verified" if user else "email_link_bad"}
+    )
 
 
 class LogoutPage(auth_views.LogoutView):

@@ -27,6 +27,7 @@ from django.db.models import F
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from couples.metrics import PUSH_FAILED, PUSH_SENT
 from couples.models import Couple, Event, PushDevice, User
 from couples.services import ServiceError, couple_lock
 from signals.models import PushJob
@@ -241,6 +242,7 @@ def push_send_next(now: datetime) -> bool:
             headers={"Urgency": job.urgency, "Topic": job.payload["tag"][:32]},
         )
     except WebPushException as e:
+        PUSH_FAILED.inc()
         status = e.response.status_code if e.response is not None else None
         if status in (404, 410):
             log.info("push subscription %s is gone (%s): removed", job.device_id, status)
@@ -248,8 +250,10 @@ def push_send_next(now: datetime) -> bool:
             return True
         _push_retry(job, now, f"status {status}")
     except Exception as e:  # timeouts, refused connections: the push service's trouble
+        PUSH_FAILED.inc()
         _push_retry(job, now, type(e).__name__)
     else:
+        PUSH_SENT.inc()
         job.delete()
     return True
 

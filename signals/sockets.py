@@ -21,14 +21,18 @@ removes them.
 import asyncio
 import itertools
 import logging
+import os
+import socket
 import uuid
 from collections import defaultdict
 
+import redis
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
+from couples.metrics import SOCKETS_OPEN
 from signals import services
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,9 @@ log = logging.getLogger(__name__)
 LOCAL: dict[int, set] = defaultdict(set)  # user id -> consumers in this process
 SLICES = 50
 STALE_BEATS = 3
-PROCESS = uuid.uuid4().hex  # names this process's sockets in the shared count
+# Names this process's sockets in the shared count: host and pid, for people reading
+# porchlight_stats, and a random part, since pids repeat.
+PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}".replace(" ", "_")
 _counter = itertools.count()
 _slices: list[set] = [set() for _ in range(SLICES)]  # the sockets here, by heartbeat slice
 _tick = 0  # the slice whose turn is next
@@ -50,6 +56,7 @@ async def socket_register(consumer) -> bool:
     if len(LOCAL.get(consumer.user.pk, ())) >= cap or not await _shared_admit(consumer, cap):
         return False
     LOCAL[consumer.user.pk].add(consumer)
+    SOCKETS_OPEN.inc()
     # In the later half of the round (a first heartbeat half to one interval away), one
     # slice on from the last new socket's, so that a burst of them is spread out.
     half = SLICES // 2
@@ -67,7 +74,8 @@ def socket_started(consumer) -> None:
 async def socket_unregister(consumer) -> None:
     consumer.slice.discard(consumer)
     sockets = LOCAL.get(consumer.user.pk)
-    if sockets is not None:
+    if sockets is not None and consumer in sockets:
+        SOCKETS_OPEN.dec()
         sockets.discard(consumer)
         if not sockets:
             del LOCAL[consumer.user.pk]
@@ -84,6 +92,10 @@ def _count_key(user_id: int) -> str:
 
 def _alive_prefix() -> str:
     return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:alive:"
+
+
+def _open_prefix() -> str:
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:open:"
 
 
 def _member(consumer) -> str:
@@ -142,13 +154,27 @@ async def _shared_admit(consumer, cap: int) -> bool:
 
 
 async def _vouch() -> None:
-    """Still here: this process's sockets keep counting for their people."""
+    """Still here: this process's sockets keep counting for their people. Its number of
+    sockets goes beside it, for `manage.py porchlight_stats`."""
     if not settings.REDIS_URL or not LOCAL:
         return
     try:
-        await _redis().set(_alive_prefix() + PROCESS, 1, ex=_stale_seconds())
+        async with _redis().pipeline(transaction=False) as pipe:
+            pipe.set(_alive_prefix() + PROCESS, 1, ex=_stale_seconds())
+            pipe.set(_open_prefix() + PROCESS, sum(len(s) for s in LOCAL.values()), ex=_stale_seconds())
+            await pipe.execute()
     except Exception:
         log.warning("socket count unavailable: not refreshed")
+
+
+def sockets_per_process() -> dict[str, int]:
+    """Each serving process's live sockets, as of its last heartbeat round (a process
+    with none is not listed). Needs Redis."""
+    with redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2) as client:
+        keys = sorted(client.scan_iter(match=_open_prefix() + "*", count=500))
+        values = client.mget(keys) if keys else []
+    prefix = len(_open_prefix())
+    return {key.decode()[prefix:]: int(value) for key, value in zip(keys, values, strict=True) if value}
 
 
 def resync_all() -> None:

@@ -29,6 +29,7 @@ def production_env(**extra) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "porchlight.example",
         "CSRF_TRUSTED_ORIGINS": "https://porchlight.example",
+        "EMAIL_URL": "smtp://porchlight:secret@mail.example:587",
         **extra,
     }
 
@@ -42,6 +43,11 @@ def manage(*args, env) -> subprocess.CompletedProcess:
 def test_it_passes_the_deploy_checks_in_production():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_warns_a_production_deploy_whose_mail_goes_only_to_files():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(EMAIL_URL=""))
+    assert result.returncode != 0 and "mail.E001" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -128,4 +128,39 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
+function showCalendar(feed) {
+  $("cal-state").textContent = feed.active
+    ? "Your calendar link is on. It was shown once; a new link stops the old one."
+    : "No calendar link yet.";
+  $("cal-make").textContent = feed.active ? "Make a new link" : "Make my calendar link";
+  $("cal-stop").hidden = !feed.active;
+}
+
+async function loadCalendar() {
+  showCalendar(await api("GET", "/api/rhythm/calendar/"));
+}
+
+$("cal-make").addEventListener("click", async () => {
+  const { url } = await api("POST", "/api/rhythm/calendar/");
+  $("cal-url").value = url;
+  $("cal-open").href = url.replace(/^https?:/, "webcal:");
+  $("cal-made").hidden = false;
+  showCalendar({ active: true });
+  $("cal-url").select();
+});
+
+$("cal-copy").addEventListener("click", async () => {
+  await navigator.clipboard?.writeText($("cal-url").value);
+  $("cal-copy").textContent = "Copied";
+});
+
+$("cal-stop").addEventListener("click", async () => {
+  await api("DELETE", "/api/rhythm/calendar/");
+  $("cal-made").hidden = true;
+  $("cal-url").value = "";
+  showCalendar({ active: false });
+  $("cal-state").textContent = "The link is stopped: calendars that had it no longer update.";
+});
+
 load();
+loadCalendar();

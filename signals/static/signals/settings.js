@@ -16,6 +16,19 @@ function saveForm(formId, statusId, send) {
 }
 
 saveForm("me-form", "me-status", () => api("PATCH", "/api/me/", { display_name: $("me-name").value, timezone: $("me-tz").value }));
+$("mail-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const me = await api("PATCH", "/api/me/", { email: $("me-email").value.trim() });
+    $("mail-status").textContent = !me.email
+      ? "Removed."
+      : me.email_verified
+        ? "Confirmed."
+        : "We sent a link to this address: follow it to confirm it.";
+  } catch (e) {
+    $("mail-status").textContent = firstError(e);
+  }
+});
 saveForm("us-form", "us-status", () =>
   api("PATCH", "/api/couple/settings/", {
     timezone: $("us-tz").value,
