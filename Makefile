@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-scaled lint schema clean chromium npm screenshots bench bench-history bench-load
+.PHONY: run test test-embedded test-scaled lint schema clean chromium npm gettext messages catalogues screenshots bench bench-history bench-load
 
 # A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
 $(VENV)/.python:
@@ -26,7 +26,37 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+# $(call debian_package,command,package,what for): Debian's package when the command is
+# missing, installed as root; otherwise how to install it, and a failure.
+define debian_package
+	@command -v $(1) >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian's $(2) for $(3)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+		else \
+			echo "$(3) need $(2): sudo apt-get install $(2)" >&2; exit 1; \
+		fi; }
+endef
+
+# The translations: the .po catalogues are committed (config/locale), their compiled .mo
+# files are made here by Django's compilemessages with GNU gettext's msgfmt, from Debian
+# when the machine has none. `make messages` after changing a .po file.
+MO := $(patsubst %.po,%.mo,$(wildcard config/locale/*/LC_MESSAGES/*.po))
+gettext:
+	$(call debian_package,msgfmt,gettext,the translations)
+
+messages: $(MO)
+$(MO): %.mo: %.po | $(VENV)/.installed gettext
+	$(PY) manage.py compilemessages $(I18N_IGNORE)
+
+# After changing words in the code: the catalogues again (then translate the new entries;
+# tests/test_i18n.py fails while one is untranslated).
+I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench
+catalogues: $(VENV)/.installed gettext
+	$(PY) manage.py makemessages --locale zh_Hans --domain django --no-location $(I18N_IGNORE)
+	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --no-location $(I18N_IGNORE)
+
+run: $(VENV)/.installed messages
 	$(PY) manage.py migrate --noinput
 	@echo "Porchlight on http://127.0.0.1:$(PORT)/ (SQLite + in-memory channel layer)"
 	$(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log \
@@ -35,31 +65,26 @@ run: $(VENV)/.installed
 test: lint test-embedded test-scaled
 
 # The embedded default: SQLite, in-memory channel layer.
-test-embedded: $(VENV)/.installed-dev
+test-embedded: $(VENV)/.installed-dev messages
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not scaled"
 
-# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here).
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work here),
+# with a Chinese font so that the zh-hans pages render as a phone shows them.
 CHROMIUM := /usr/bin/chromium
 chromium:
-	@[ -x $(CHROMIUM) ] || { \
+	@{ [ -x $(CHROMIUM) ] && fc-list :lang=zh | grep -q .; } || { \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+			echo "installing Debian's chromium and a Chinese font for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; \
 		else \
-			echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; \
+			echo "Browser tests need Debian's chromium and fonts-wqy-zenhei: sudo apt-get install chromium fonts-wqy-zenhei" >&2; \
 			[ "$$CI" != "true" ] || exit 1; \
 		fi; }
 
 # The browser tests check every page with axe-core (package.json, pinned in
 # package-lock.json), installed with Debian's npm when the machine has none.
 npm:
-	@command -v npm >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then \
-			echo "installing Debian's npm for the browser tests' axe-core"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
-		else \
-			echo "Browser tests need npm: sudo apt-get install npm" >&2; exit 1; \
-		fi; }
+	$(call debian_package,npm,npm,the browser tests' axe-core)
 
 node_modules/.installed: package.json package-lock.json | npm
 	npm ci --no-audit --no-fund --loglevel=error
@@ -68,7 +93,7 @@ node_modules/.installed: package.json package-lock.json | npm
 # The same suite again on PostgreSQL + Redis, plus the tests that only make sense there
 # (real servers, faults, row-lock concurrency, two phones in Chromium). In CI a missing
 # service fails the run.
-test-scaled: $(VENV)/.installed-dev chromium node_modules/.installed
+test-scaled: $(VENV)/.installed-dev messages chromium node_modules/.installed
 	@if .ci/services check; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then \
@@ -101,7 +126,7 @@ bench-history: $(VENV)/.installed-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_OUT=var/bench-history.md $(PY) -m bench.history
 
 # Screenshots of the main screens at 360 x 640, made by the browser tests.
-screenshots: $(VENV)/.installed-dev chromium node_modules/.installed
+screenshots: $(VENV)/.installed-dev messages chromium node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORCHLIGHT_SCREENSHOTS=1 \
 		$(PY) -m pytest tests/test_browser.py
 

@@ -33,7 +33,7 @@ SUSTAIN = (
     float(os.environ.get("BENCH_SUSTAIN_SECONDS", "60")),
 )
 # Changes measured unloaded (20 a second over the socket, one after another over REST).
-# With 100, as until the fifth session, a p99 was the second slowest change: two stalls of
+# With 100 samples a p99 was the second slowest change: two stalls of
 # 11 ms put REST's p99 over 10 ms where 1,000 in a probe gave 6.3-7.8 ms.
 UNLOADED_SAMPLES = int(os.environ.get("BENCH_UNLOADED_SAMPLES", "400"))
 # Churn; the stalled reader longer, past the server's ping timeout (20 s + 20 s).

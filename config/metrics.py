@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -31,7 +32,7 @@ def metrics_page(request) -> HttpResponse:
     if not expected:
         raise Http404()
     if not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {expected}"):
-        response = HttpResponse("A bearer token is needed.\n", status=401, content_type="text/plain")
+        response = HttpResponse(_("A bearer token is needed.") + "\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     registry = CollectorRegistry()

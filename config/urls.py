@@ -76,6 +76,8 @@ urlpatterns = [
     path("practice/", pages.practice_page, name="practice"),
     path("offline/", pages.offline, name="offline"),
     path("manifest.webmanifest", pages.manifest, name="manifest"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/<str:language>.js", pages.javascript_catalog, name="javascript-catalog"),
     path("sw.js", pages.service_worker, name="service-worker"),
     path("healthz/", pages.healthz, name="healthz"),
     path("metrics", metrics_page, name="metrics"),

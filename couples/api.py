@@ -34,14 +34,14 @@ def exception_handler(exc, context):
         return _error(exc.code, exc.detail, exc.status)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return _error("invalid", "Please check the highlighted fields.", 400, errors)
+        return _error("invalid", WORDS["invalid_fields"], 400, errors)
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return _error("invalid", "Please check the highlighted fields.", 400, errors)
+        return _error("invalid", WORDS["invalid_fields"], 400, errors)
     if isinstance(exc, DataError):
-        return _error("invalid", "A value is out of range.", 400)
+        return _error("invalid", WORDS["out_of_range"], 400)
     if isinstance(exc, IntegrityError):
-        return _error("conflict", "That clashed with another change. Please try again.", 409)
+        return _error("conflict", WORDS["conflict"], 409)
     if isinstance(exc, (DatabaseError, RedisError)):
         # Nothing half-written: the transaction rolled back. Say so and let the
         # client retry (with its op_id).

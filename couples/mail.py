@@ -13,7 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from couples.models import User
 
@@ -32,15 +32,10 @@ def email_set(*, user: User, email: str, base_url: str) -> None:
     if email:
         token = signing.dumps([user.pk, email], salt=VERIFY_SALT)
         link = base_url + reverse("email-verify", args=[token])
-        body = render_to_string("couples/mail/email_verify.txt", {"user": user, "link": link})
-        transaction.on_commit(
-            lambda: send_mail(
-                render_to_string("couples/mail/email_verify_subject.txt").strip(),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
-        )
+        with translation.override(user.language):
+            subject = render_to_string("couples/mail/email_verify_subject.txt").strip()
+            body = render_to_string("couples/mail/email_verify.txt", {"user": user, "link": link})
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
 
 
 def email_verify(token: str) -> User | None:
@@ -64,6 +59,11 @@ class VerifiedPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return (u for u in super().get_users(email) if u.email_verified_at is not None)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # In the language of the person it goes to, not of whoever asked for it.
+        with translation.override(context["user"].language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 def password_reset_request(*, email: str, request) -> None:

@@ -19,6 +19,8 @@ INVITE_LENGTH = 8
 class User(AbstractUser):
     display_name = models.CharField(max_length=60)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # What the person reads: pages, API errors, pushes and mails (couples/language.py).
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     # `email` (Django's) is optional; it is used only once its owner followed the link
     # mailed to it (couples/mail.py).
     email_verified_at = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,13 @@
 from datetime import date
 
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from couples.language import language_asked
 from couples.models import Invite, User
 from couples.validators import validate_timezone
+from couples.words import WORDS
 
 
 class DayField(serializers.DateField):
@@ -13,7 +16,7 @@ class DayField(serializers.DateField):
     overflow Python's dates (year 1, year 9999)."""
 
     FIRST, LAST = date(2000, 1, 1), date(2999, 12, 31)
-    default_error_messages = {"out_of_range": "Please pick a day from 2000 to 2999."}
+    default_error_messages = {"out_of_range": _("Please pick a day from 2000 to 2999.")}
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
@@ -33,7 +36,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "timezone", "email", "email_verified"]
+        fields = ["id", "username", "display_name", "timezone", "language", "email", "email_verified"]
         read_only_fields = ["id", "username"]
         extra_kwargs = {"timezone": {"validators": [validate_timezone]}}
 
@@ -46,8 +49,12 @@ class RegisterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["username", "password", "display_name", "timezone"]
-        extra_kwargs = {"display_name": {"required": True}, "timezone": {"required": False}}
+        fields = ["username", "password", "display_name", "timezone", "language"]
+        extra_kwargs = {
+            "display_name": {"required": True},
+            "timezone": {"required": False},
+            "language": {"required": False, "help_text": "Defaults to the request's Accept-Language"},
+        }
 
     def validate(self, attrs):
         # The username's uniqueness is checked by its field before this runs, so a
@@ -57,6 +64,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
+        validated_data.setdefault("language", language_asked())
         return User.objects.create_user(**validated_data)
 
 
@@ -72,7 +80,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     def validate(self, attrs):
         user = self.context["request"].user
         if not user.check_password(attrs["old_password"]):
-            raise serializers.ValidationError({"old_password": ["That is not your current password."]})
+            raise serializers.ValidationError({"old_password": [WORDS["bad_password"]]})
         password_validation.validate_password(attrs["new_password"], user)
         return attrs
 

@@ -27,5 +27,8 @@ WORDS = {
     "reset_sent": _(
         "If that address belongs to an account and was confirmed, a link to choose a new password is on its way."
     ),
+    "invalid_fields": _("Please check the highlighted fields."),
+    "out_of_range": _("A value is out of range."),
+    "conflict": _("That clashed with another change. Please try again."),
     "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
 }

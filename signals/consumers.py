@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
+from django.utils import translation
 
 from couples.bell import bell_listen, bell_unlisten
 from couples.services import (
@@ -97,6 +98,9 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
             return await self.refuse("unauthorized", CLOSE_UNAUTHORIZED)
+        # Error frames in the person's language: every later handler runs in this
+        # consumer's task (and the database thread copies its context).
+        translation.activate(self.user.language)
         if not await sockets.socket_register(self):
             return await self.refuse("too_many_sockets", CLOSE_TOO_MANY)
         self.registered = True

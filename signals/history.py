@@ -15,6 +15,7 @@ from couples.models import Couple, Event, User
 from couples.services import NotPaired
 from rhythms.models import Preview
 from signals.models import Answer, Flag, SignalSpan, State
+from signals.words import WORDS
 
 PAGE = 50
 KINDS = {
@@ -67,11 +68,13 @@ def timeline(*, user: User, kinds=None, partner=None, start=None, end=None, curs
     if kinds:
         unknown = set(kinds) - KINDS
         if unknown:
-            raise ValidationError({"kind": [f"Unknown kind: {', '.join(sorted(unknown))}"]})
+            raise ValidationError(
+                {"kind": [str(WORDS["unknown_kind"]).format(kinds=", ".join(sorted(unknown)))]}
+            )
         events = events.filter(kind__in=kinds)
     if partner is not None:
         if not couple.memberships.filter(user_id=partner).exists():
-            raise ValidationError({"partner": ["Not a partner in this couple."]})
+            raise ValidationError({"partner": [WORDS["not_in_couple"]]})
         events = events.filter(actor_id=partner)
     if start is not None:
         events = events.filter(at__gte=_local_day_start(start, tz))
@@ -100,7 +103,7 @@ def period_bounds(period: str, day: date, tz: ZoneInfo) -> tuple[datetime, datet
         following = (first + timedelta(days=32)).replace(day=1)
         previous = (first - timedelta(days=1)).replace(day=1)
     else:
-        raise ValidationError({"period": ["A period is a week or a month."]})
+        raise ValidationError({"period": [WORDS["bad_period"]]})
     return _local_day_start(previous, tz), _local_day_start(first, tz), _local_day_start(following, tz)
 
 

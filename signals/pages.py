@@ -6,21 +6,27 @@ from zoneinfo import ZoneInfo
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.i18n import JavaScriptCatalog
 
 from couples import services as couples_services
 from couples.bell import bell_ok
+from couples.language import language_asked
 from couples.mail import VerifiedPasswordResetForm, email_verify
 from couples.middleware import forget_this_browser
 from couples.models import Event, User
@@ -36,8 +42,10 @@ STATIC = Path(__file__).resolve().parent / "static" / "signals"
 
 
 class RegisterForm(UserCreationForm):
-    display_name = forms.CharField(max_length=60, label="Your name, as your partner sees it")
-    timezone = forms.CharField(max_length=64, initial="UTC", validators=[validate_timezone])
+    display_name = forms.CharField(max_length=60, label=gettext_lazy("Your name, as your partner sees it"))
+    timezone = forms.CharField(
+        max_length=64, initial="UTC", validators=[validate_timezone], label=gettext_lazy("Time zone")
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -45,7 +53,7 @@ class RegisterForm(UserCreationForm):
 
 
 class JoinForm(forms.Form):
-    code = forms.CharField(max_length=32, label="Your partner's code")
+    code = forms.CharField(max_length=32, label=gettext_lazy("Your partner's code"))
 
 
 def throttled(request, seconds: int) -> HttpResponse:
@@ -62,6 +70,7 @@ def register(request):
         return throttled(request, wait)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        form.instance.language = language_asked()
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("pair")
@@ -147,10 +156,17 @@ class LogoutPage(auth_views.LogoutView):
 def _boot(user) -> dict:
     """What the app starts from; everything later comes over the socket."""
     return {
-        "me": {"id": user.pk, "display_name": user.display_name, "timezone": user.timezone},
+        "me": {
+            "id": user.pk,
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+            "language": user.language,
+        },
         "couple": services.couple_snapshot(user=user),
         "presets": [{"key": k, "message": str(v)} for k, v in PRESETS.items()],
         "meanings": {state: str(WORDS[f"meaning_{state}"]) for state in State.values},
+        # A flag's words in the reader's language (an event carries its raiser's).
+        "flag_words": {"message": str(WORDS["flag_message"]), "suggestion": str(WORDS["flag_suggestion"])},
         "replies": [
             {"key": key, "button": str(WORDS[f"reply_button_{key}"]), "words": str(WORDS[f"reply_{key}"])}
             for key in Reply.values
@@ -170,7 +186,7 @@ def home(request):
 def _welcome(request):
     """The first visit: what Porchlight is and what the three lights mean."""
     lights = [
-        {"state": state, "name": state.capitalize(), "meaning": WORDS[f"meaning_{state}"]}
+        {"state": state, "name": WORDS[f"light_{state}"], "meaning": WORDS[f"meaning_{state}"]}
         for state in State.values
     ]
     return render(request, "signals/welcome.html", {"lights": lights, "page": "welcome"})
@@ -213,7 +229,7 @@ def unpair(request):
     return redirect("pair")
 
 
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+DAYS = [WEEKDAYS_ABBR[day] for day in range(7)]  # Monday=0, as Block.days
 
 
 def _paired_page(template: str, page: str):
@@ -296,51 +312,71 @@ def practice_page(request):
 settings_page = _paired_page("signals/settings.html", "settings")
 
 
+def _quoted(text: str) -> str:
+    return _("“%(text)s”") % {"text": text}
+
+
+def _with_note(text: str, note: str | None) -> str:
+    return f"{text} · {_quoted(note)}" if note else text
+
+
+RHYTHM_ACTIONS = {
+    "created": _("%(who)s added “%(block)s”"),
+    "updated": _("%(who)s changed “%(block)s”"),
+    "deleted": _("%(who)s removed “%(block)s”"),
+}
+
+
 def _event_sentence(event: Event, names: dict) -> str:
+    """One line of the history page, in the reader's language (names and notes as written)."""
     who = names.get(event.actor_id, "")
     data = event.data
     match event.kind:
         case "signal.changed":
-            return f"{who}: {data['state']}" + (f" · “{data['note']}”" if data.get("note") else "")
+            return _with_note(f"{who}: {WORDS['light_' + data['state']]}", data.get("note"))
         case "signal.answered":
-            text = f"{who}: {WORDS['reply_' + data['reply']]}"
-            return text + (f" · “{data['note']}”" if data.get("note") else "")
+            return _with_note(f"{who}: {WORDS['reply_' + data['reply']]}", data.get("note"))
         case "preview.posted":
-            return f"{who} posted a preview: “{data['preview']['message']}”"
+            return _("%(who)s posted a preview: “%(message)s”") % {
+                "who": who,
+                "message": data["preview"]["message"],
+            }
         case "preview.cleared":
-            return f"{who} cleared their preview"
+            return _("%(who)s cleared their preview") % {"who": who}
         case "reunion":
-            return f"{who} is back"
+            return _("%(who)s is back") % {"who": who}
         case "preview.due":
-            return f"Time to reconnect, {names.get(data['user'], '')}"
+            return _("Time to reconnect, %(who)s") % {"who": names.get(data["user"], "")}
         case "rhythm.changed":
-            return f"{who} {data['action']} “{data['block']['name']}”"
+            sentence = RHYTHM_ACTIONS.get(data["action"], RHYTHM_ACTIONS["updated"])
+            return sentence % {"who": who, "block": data["block"]["name"]}
         case "reminder.fired":
-            return f"{data['block']['name']} " + (
-                "starts now" if data["reminder"] == "start" else "starts soon"
-            )
+            if data["reminder"] == "start":
+                return _("%(block)s starts now") % {"block": data["block"]["name"]}
+            return _("%(block)s starts soon") % {"block": data["block"]["name"]}
         case "flag.raised":
-            return "A gentle flag: time for a calm talk?"
+            return _("A gentle flag: time for a calm talk?")
         case "flag.dismissed":
-            return f"{who} put the flag away"
+            return _("%(who)s put the flag away") % {"who": who}
         case "settings.changed":
-            return f"{who} changed settings: " + ", ".join(data["changed"])
+            changed = ", ".join(str(WORDS.get(f"setting_{name}", name)) for name in data["changed"])
+            return _("%(who)s changed settings: %(changed)s") % {"who": who, "changed": changed}
         case "partner.joined":
-            return f"{who} joined"
+            return _("%(who)s joined") % {"who": who}
         case "assessment.shared":
             shared = data.get("assessment")
             if shared is None:
-                return f"{who} took back a self-assessment"
-            return f"{who} shared a self-assessment: {shared['pattern'].replace('_', ' ')}"
+                return _("%(who)s took back a self-assessment") % {"who": who}
+            pattern = WORDS.get(f"pattern_name_{shared['pattern']}", shared["pattern"])
+            return _("%(who)s shared a self-assessment: %(pattern)s") % {"who": who, "pattern": pattern}
         case "ask.made":
-            return f"{who} asked: “{data['ask']['text']}”"
+            return _("%(who)s asked: “%(ask)s”") % {"who": who, "ask": data["ask"]["text"]}
         case "ask.answered":
-            text = f"{who}: {WORDS['ask_' + data['answer']]}"
-            return text + (f" · “{data['note']}”" if data.get("note") else "")
+            return _with_note(f"{who}: {WORDS['ask_' + data['answer']]}", data.get("note"))
         case "checkin.revealed":
-            return f"Check-in of {data['week']}: you have both written"
+            return _("Check-in of %(week)s: you have both written") % {"week": data["week"]}
         case "agreement.made":
-            return f"{who} said “We agree”"
+            return _("%(who)s said “We agree”") % {"who": who}
         case _:
             return event.kind
 
@@ -357,6 +393,7 @@ def _week_strip_rows(couple, names: dict, day, now, only=None) -> dict:
         segments = [
             {
                 "state": state,
+                "label": WORDS[f"light_{state}"],
                 "x": round((begin - start).total_seconds() / length * STRIP_WIDTH, 1),
                 "width": max(round((end - begin).total_seconds() / length * STRIP_WIDTH, 1), 0.5),
             }
@@ -378,6 +415,7 @@ def _weekly_bars(couple, now) -> dict:
             bars.append(
                 {
                     "state": state,
+                    "label": WORDS[f"light_{state}"],
                     "count": week[state],
                     "week_of": week["week_of"],
                     "x": round(i * group + 6 + j * (group - 12) / 3, 1),
@@ -400,7 +438,9 @@ def _weekly_bars(couple, now) -> dict:
 
 def _hours(seconds: float) -> str:
     hours, minutes = divmod(round(seconds / 60), 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if hours:
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 @login_required
@@ -442,12 +482,22 @@ def history(request):
 
 
 @require_GET
+def javascript_catalog(request, language: str):
+    """The pages' JavaScript words (gettext, interpolate) in one language. The language
+    is in the address, so that the service worker keeps one copy per language."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)
+
+
+@require_GET
 def manifest(request):
     return JsonResponse(
         {
             "name": "Porchlight",
             "short_name": "Porchlight",
-            "description": "Keep a light on for each other.",
+            "description": _("Keep a light on for each other."),
             "start_url": "/",
             "scope": "/",
             "display": "standalone",

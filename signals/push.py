@@ -24,12 +24,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import translation
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from couples.metrics import PUSH_FAILED, PUSH_SENT
 from couples.models import Couple, Event, PushDevice, User
 from couples.services import ServiceError, couple_lock
+from rhythms.words import WORDS as RHYTHM_WORDS
 from signals.models import PushJob
 from signals.services import light_pushes, notification_wanted
 from signals.words import WORDS
@@ -159,10 +161,11 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
             else str(WORDS["push_reminder_now"])
         )
         return {"title": title, "body": body, "tag": f"block-{block['id']}", "url": "/"}, "normal"
-    # preview.due: the words are ours, not the partner's.
+    # preview.due: the words are ours, not the partner's (data["message"] is the
+    # nudge in the default language, for clients that show it as it is).
     return {
         "title": str(WORDS["push_due_title"]),
-        "body": data["message"],
+        "body": str(RHYTHM_WORDS["nudge"]),
         "tag": "preview-due",
         "url": "/",
     }, "normal"
@@ -204,7 +207,8 @@ def push_dispatch_next(now: datetime) -> bool:
                 if not notification_wanted(couple=couple, frame=frame, recipient=person, now=now):
                     continue
                 for device in PushDevice.objects.filter(user=person):
-                    payload, urgency = push_payload(event=event, device=device)
+                    with translation.override(person.language):  # each reader's own
+                        payload, urgency = push_payload(event=event, device=device)
                     PushJob.objects.create(
                         device=device, event=event, payload=payload, urgency=urgency, next_try_at=now
                     )

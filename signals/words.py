@@ -18,6 +18,23 @@ WORDS = {
     "flooding": _("Too many frames: this socket is closed. Reconnect and slow down."),
     "too_many_sockets": _("Too many open connections for you. Close one and try again."),
     "flag_unknown": _("There is no such flag."),
+    "unknown_kind": _("Unknown kind: {kinds}"),
+    "not_in_couple": _("Not a partner in this couple."),
+    "bad_period": _("A period is a week or a month."),
+    # A light's name, as the history reads it.
+    "light_green": _("Green"),
+    "light_yellow": _("Yellow"),
+    "light_red": _("Red"),
+    # A pattern's name, when a partner shares a self-assessment.
+    "pattern_name_hyper_independent": _("leaning towards managing alone"),
+    "pattern_name_over_dependent": _("leaning towards needing closeness"),
+    "pattern_name_interdependent": _("interdependent"),
+    "pattern_name_mixed": _("no clear lean"),
+    # The couple's settings, as the history names a change.
+    "setting_timezone": _("time zone"),
+    "setting_flags_enabled": _("gentle flags"),
+    "setting_flag_threshold": _("when a flag comes"),
+    "setting_retention_months": _("how long history is kept"),
     "meaning_green": _("I'm in a good state; you're free to focus on your own things."),
     "meaning_yellow": _("Somewhat unsettled but I can manage; no action needed, please stay aware."),
     "meaning_red": _("I really need you right now; please give attention and support."),

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from signals import sockets
 from signals.services import signal_set
+from tests.communicators import closed_with, frame, open_socket
 from tests.conftest import client_for, make_user, pair
-from tests.sockets import closed_with, frame, open_socket
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient, APIRequestFactory
 
-from couples.auth import TokenAuthentication
 from couples.models import User
 from tests.conftest import make_user
 

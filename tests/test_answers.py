@@ -10,8 +10,8 @@ from couples.models import Event
 from couples.services import account_delete, couple_unpair
 from signals.models import Answer
 from signals.services import couple_snapshot, signal_answer, signal_set
+from tests.communicators import frame, open_socket
 from tests.conftest import client_for
-from tests.sockets import frame, open_socket
 from tests.test_push import deliver, service, subscribe  # noqa: F401 (the push service fixture)
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from tests.communicators import frame, open_socket
 from tests.conftest import client_for
-from tests.sockets import frame, open_socket
 
 pytestmark = pytest.mark.django_db
 

@@ -610,7 +610,7 @@ def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, ser
     ana.fill("#anxiety-trigger", "no reply for hours")
     ana.click("#anxiety-form button")
     expect(ana.locator("#journal-summary")).to_contain_text("1 anxious moment sat with")
-    expect(ana.locator("#journal-summary")).to_contain_text("easing from 7.0 to 4.0")
+    expect(ana.locator("#journal-summary")).to_contain_text("eased from 7.0 to 4.0")
     ana.fill("#self-care", "a long bath\ncall my sister")
     ana.click("#self-care-form button")
     expect(ana.locator("#journal-status")).to_have_text("Your list is saved.")
@@ -682,3 +682,71 @@ def test_it_times_ten_minutes_alone_and_logs_them(browser, server):
     ana.clock.run_for("10:01")
     expect(ana.locator("#journal-summary")).to_contain_text("1 time alone (10 min)")
     assert ana.errors == [] and ben.errors == []
+
+
+def test_it_speaks_to_each_partner_in_their_own_language(browser, server):
+    """Mei's phone asks for Chinese, Ben's for English: each account starts in its
+    phone's language, each page and each live word is in its reader's."""
+    mei, ben = phone(browser, server, locale="zh-CN"), phone(browser, server, locale="en-US")
+    sign_up(mei, "mei", "Mei")
+    sign_up(ben, "ben", "Ben")
+    expect(mei.locator("h1")).to_have_text("和伴侣配对")
+    mei.click("button[name=invite]")
+    ben.fill("#id_code", mei.locator("#code").text_content())
+    ben.click("form.stack button.primary")
+    mei.wait_for_url(f"{server.base}/", timeout=10000)
+    ben.wait_for_url(f"{server.base}/")
+    assert dict(User.objects.values_list("username", "language")) == {"mei": "zh-hans", "ben": "en"}
+    expect(mei.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(mei.locator("#mine-h")).to_have_text("我的灯")
+    expect(ben.locator("#mine-h")).to_have_text("My light")
+    ben.fill("#note", "rough day")
+    ben.click(".light-btn[data-state=red]")
+    expect(mei.locator("#partner-word")).to_have_text("红灯")
+    expect(mei.locator("#partner-meaning")).to_have_text("我现在真的需要你；请给我关注和支持。")
+    expect(mei.locator("#announce")).to_contain_text("Ben 现在亮的是红灯")
+    expect(mei.locator("#partner-since")).to_have_text(re.compile(r"^自 \d{2}:\d{2} 起$"))
+    expect(mei.locator("#answer-h")).to_have_text("回应 Ben：")
+    mei.click("#replies button[data-reply=coming]")
+    expect(mei.locator("#answer-status")).to_have_text("已发送：我这就过来。")
+    expect(ben.locator("#my-answer")).to_have_text("Mei: Coming to you.")  # his words for her answer
+    expect(ben.locator("#my-status")).to_have_text("Shared.")
+    shot(mei, "home-zh-hans")
+    mei.goto("/history/")
+    expect(mei.locator(".timeline")).to_contain_text("Ben: 红灯")
+    expect(mei.locator(".timeline time").first).to_have_text(
+        re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")
+    )
+    # She switches to English in Settings: the page comes back in it.
+    mei.goto("/settings/")
+    expect(mei.locator("#me-h")).to_have_text("设置")
+    mei.select_option("#me-language", "en")
+    mei.click("#me-form button")
+    expect(mei.locator("#me-h")).to_have_text("Settings")
+    assert User.objects.get(username="mei").language == "en"
+    mei.goto("/")
+    expect(mei.locator("#partner-word")).to_have_text("Red")
+    assert mei.errors == [] and ben.errors == []
+
+
+def test_it_makes_a_calendar_link_and_takes_an_email_address(browser, server):
+    ana, _ = pair_through_the_ui(browser, server)
+    ana.goto("/rhythm/")
+    expect(ana.locator("#cal-state")).to_have_text("No calendar link yet.")
+    ana.click("#cal-make")
+    expect(ana.locator("#cal-url")).to_have_value(re.compile(r"^http://[^ ]+/cal/[^ /]+\.ics$"))
+    url = ana.locator("#cal-url").input_value()
+    assert ana.locator("#cal-open").get_attribute("href").startswith("webcal://")
+    feed = ana.request.get(url)
+    assert feed.status == 200 and feed.text().startswith("BEGIN:VCALENDAR")
+    ana.click("#cal-stop")
+    expect(ana.locator("#cal-state")).to_contain_text("The link is stopped")
+    assert ana.request.get(url).status == 404
+    ana.goto("/settings/")
+    ana.fill("#me-email", "ana@example.com")
+    ana.click("#mail-form button")
+    expect(ana.locator("#mail-status")).to_have_text(
+        "We sent a link to this address: follow it to confirm it."
+    )
+    assert User.objects.get(username="ana").email == "ana@example.com"
+    assert ana.errors == []

@@ -17,8 +17,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from couples.models import Couple
 from rhythms.services import block_create, block_mute, preview_post
 from signals.services import signal_set
+from tests.communicators import frame, open_socket
 from tests.conftest import make_user, pair
-from tests.sockets import frame, open_socket
 
 SECRET = "ALICE-PRIVATE-NOTE"
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())

@@ -19,8 +19,8 @@ from rhythms.services import block_create, preview_post
 from signals.models import SignalSpan
 from signals.ownership import PURGE_BATCH, history_purge_next
 from signals.services import signal_set
+from tests.communicators import closed_with, frame, open_socket
 from tests.conftest import client_for, make_user, pair
-from tests.sockets import closed_with, frame, open_socket
 
 pytestmark = pytest.mark.django_db
 

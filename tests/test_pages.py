@@ -187,7 +187,7 @@ def test_it_shows_an_ex_partner_only_their_own_archive(couple, alice, bob):
 
 def test_it_tells_the_pairing_page_how_the_pairing_ended(couple, alice, bob):
     couple_unpair(user=bob)
-    day = timezone.localtime(timezone.now(), ZoneInfo(alice.timezone)).strftime("%-d %b")
+    day = timezone.localtime(timezone.now(), ZoneInfo(alice.timezone)).strftime("%B %-d")
     page = page_of(alice, "/pair/")
     assert f"Bob ended the pairing on {day}." in page and "/api/me/export/?format=json" in page
     assert "You ended the pairing on" in page_of(bob, "/pair/")

@@ -9,8 +9,8 @@ from couples.models import Event
 from couples.services import account_delete
 from signals.models import Assessment
 from signals.practice import ITEMS, pattern_of
+from tests.communicators import frame, open_socket
 from tests.conftest import client_for
-from tests.sockets import frame, open_socket
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from couples import services as couples_services
 from couples.models import LoginSession
-from tests.sockets import closed_with, frame, open_socket, session_for
+from tests.communicators import closed_with, frame, open_socket, session_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

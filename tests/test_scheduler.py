@@ -15,8 +15,8 @@ from rhythms import services as rhythms_services
 from rhythms.models import Reminder
 from rhythms.scheduler import step
 from rhythms.services import block_create
+from tests.communicators import frame, open_socket
 from tests.conftest import make_user, pair
-from tests.sockets import frame, open_socket
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from rhythms.services import preview_post, reunion
 from signals import services
 from signals.models import SignalSpan
 from signals.services import signal_answer
+from tests.communicators import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 from tests.conftest import make_user, pair
-from tests.sockets import closed_with, frame, frames_until, open_socket, session_for, ticket_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -1,4 +1,6 @@
 // Shared helpers: the JSON API with the CSRF token, the network badge, the service worker.
+// Words go through Django's JavaScript catalogue (gettext, ngettext, interpolate), which
+// the page loads before the modules, in the reader's language.
 
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -32,14 +34,14 @@ export function firstError(error) {
     const first = Object.values(errors)[0];
     return Array.isArray(first) ? String(first[0]) : String(first);
   }
-  return error?.body?.detail || "Something went wrong. Please try again.";
+  return error?.body?.detail || gettext("Something went wrong. Please try again.");
 }
 
 export function newOpId() {
   return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9-]/g, "");
 }
 
-const NET_WORDS = { offline: "Offline", connecting: "Connecting…", online: "" };
+const NET_WORDS = { offline: gettext("Offline"), connecting: gettext("Connecting…"), online: "" };
 
 // The badge says the truth: offline, (re)connecting, or nothing when all is well.
 export function showNet(state) {
@@ -55,10 +57,11 @@ export function boot() {
   return script ? JSON.parse(script.textContent) : null;
 }
 
+// A time in the reader's time zone and language (the page's lang, the person's own).
 export function formatTime(iso, timeZone, withDay = false) {
   const options = { hour: "2-digit", minute: "2-digit", timeZone };
   if (withDay) options.weekday = "short";
-  return new Intl.DateTimeFormat(undefined, options).format(new Date(iso));
+  return new Intl.DateTimeFormat(document.documentElement.lang, options).format(new Date(iso));
 }
 
 if ("serviceWorker" in navigator) {

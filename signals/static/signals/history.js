@@ -1,12 +1,12 @@
-// History: each time in the reader's own locale (the browser's language), in their
-// timezone; the server's English text stays for a page without scripts.
+// History: each time in the reader's locale (the page's language, the person's own) and
+// time zone; the server's text stays for a page without scripts.
 const list = document.querySelector(".timeline");
 const zone = list?.dataset.timezone || undefined;
 let format;
 try {
-  format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
+  format = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
 } catch {
-  format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  format = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
 }
 for (const time of document.querySelectorAll(".timeline time[datetime]")) {
   const when = new Date(time.getAttribute("datetime"));

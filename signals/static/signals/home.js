@@ -6,7 +6,8 @@ const start = boot();
 const me = start.me;
 let couple = start.couple;
 const $ = (id) => document.getElementById(id);
-const WORDS = { green: "Green", yellow: "Yellow", red: "Red" };
+const WORDS = { green: gettext("Green"), yellow: gettext("Yellow"), red: gettext("Red") };
+const IN_A_SENTENCE = { green: gettext("green"), yellow: gettext("yellow"), red: gettext("red") };
 
 function partner() { return couple.partners.find((p) => !p.is_me); }
 function mine() { return couple.partners.find((p) => p.is_me); }
@@ -68,23 +69,25 @@ function renderLight(who) {
   }
   light.dataset.state = state;
   $("partner-shape").setAttribute("href", state ? `#shape-${state}` : "");
-  $("partner-word").textContent = state ? WORDS[state] : "No light yet";
+  $("partner-word").textContent = state ? WORDS[state] : gettext("No light yet");
   $("partner-meaning").textContent = state ? start.meanings[state] : "";
   const note = $("partner-note");
   note.textContent = who.signal.note || "";
   note.hidden = !who.signal.note;
   const setAt = who.signal.set_at && new Date(who.signal.set_at);
   const today = setAt && setAt.toDateString() === new Date().toDateString();
-  const since = setAt ? `since ${formatTime(who.signal.set_at, me.timezone, !today)}` : "";
+  const since = setAt ? interpolate(gettext("since %(time)s"), { time: formatTime(who.signal.set_at, me.timezone, !today) }, true) : "";
   // Offline, say that this is the last known light, not the current one.
   const offline = !navigator.onLine;
   light.classList.toggle("stale", offline);
-  $("partner-since").textContent = offline ? `Last known${since ? `, ${since}` : ""}. You are offline.` : since;
+  $("partner-since").textContent = !offline ? since : since
+    ? interpolate(gettext("Last known, %(since)s. You are offline."), { since }, true)
+    : gettext("Last known. You are offline.");
 }
 
 const REPLIES = Object.fromEntries(start.replies.map((r) => [r.key, r]));
 const answerText = (answer, name) =>
-  `${name}: ${REPLIES[answer.reply].words}` + (answer.note ? ` “${answer.note}”` : "");
+  `${name}: ${REPLIES[answer.reply].words}` + (answer.note ? ` ${interpolate(gettext("“%(text)s”"), { text: answer.note }, true)}` : "");
 
 // My yellow or red, answered: said in words on the partner's card, on the first screen.
 function renderMyAnswer(self, them) {
@@ -102,7 +105,7 @@ function renderAnswerForm(them) {
     if (!answerPending) $("answer-status").textContent = "";
     return;
   }
-  $("answer-h").textContent = `Answer ${them.display_name}:`;
+  $("answer-h").textContent = interpolate(gettext("Answer %(name)s:"), { name: them.display_name }, true);
   // What I answered to this light shows as the pressed button.
   const mine = them.signal.answer?.by === me.id ? them.signal.answer : null;
   for (const button of form.querySelectorAll(".replies button")) {
@@ -115,8 +118,12 @@ function renderPreview(element, preview) {
   if (!preview) return;
   element.querySelector(".preview-message").textContent = preview.message;
   const parts = [];
-  if (preview.expected_at) parts.push(`back around ${formatTime(preview.expected_at, me.timezone, true)}`);
-  if (preview.unreachable_until) parts.push(`out of reach until ${formatTime(preview.unreachable_until, me.timezone)}`);
+  if (preview.expected_at) {
+    parts.push(interpolate(gettext("back around %(time)s"), { time: formatTime(preview.expected_at, me.timezone, true) }, true));
+  }
+  if (preview.unreachable_until) {
+    parts.push(interpolate(gettext("out of reach until %(time)s"), { time: formatTime(preview.unreachable_until, me.timezone) }, true));
+  }
   element.querySelector(".preview-when").textContent = parts.join(" · ");
 }
 
@@ -126,11 +133,12 @@ function renderAgreement(self, them) {
   card.hidden = !them || Boolean(self.agreed_at && them.agreed_at);
   if (card.hidden) return;
   $("agree").hidden = Boolean(self.agreed_at);
+  const name = { name: them.display_name };
   $("agreement-who").textContent = self.agreed_at
-    ? `You agreed. Waiting for ${them.display_name}.`
+    ? interpolate(gettext("You agreed. Waiting for %(name)s."), name, true)
     : them.agreed_at
-      ? `${them.display_name} has agreed.`
-      : "Neither of you has agreed yet; the lights work meanwhile.";
+      ? interpolate(gettext("%(name)s has agreed."), name, true)
+      : gettext("Neither of you has agreed yet; the lights work meanwhile.");
 }
 
 function renderRhythm() {
@@ -139,15 +147,16 @@ function renderRhythm() {
   const live = now && new Date(now.ends_at) > new Date();
   banner.hidden = !live;
   if (!live) return;
-  const kind = now.block.kind === "connection" ? "Connection time" : "Autonomy time";
-  banner.textContent = `${kind}: ${now.block.name} until ${now.local_end.slice(11)}`;
+  const kind = now.block.kind === "connection" ? gettext("Connection time") : gettext("Autonomy time");
+  const until = formatTime(now.ends_at, me.timezone);
+  banner.textContent = interpolate(gettext("%(kind)s: %(block)s until %(until)s"), { kind, block: now.block.name, until }, true);
   clearTimeout(renderRhythm.timer);
   renderRhythm.timer = setTimeout(renderRhythm, new Date(now.ends_at) - new Date() + 500);
 }
 
 function render() {
   const them = partner();
-  $("partner-name").textContent = them ? them.display_name : "Your partner";
+  $("partner-name").textContent = them ? them.display_name : gettext("Your partner");
   if (them) {
     renderLight(them);
     renderAnswerForm(them);
@@ -158,7 +167,7 @@ function render() {
   for (const button of document.querySelectorAll(".light-btn")) {
     button.setAttribute("aria-pressed", String(button.dataset.state === self.signal.state));
   }
-  $("my-meaning").textContent = self.signal.state ? start.meanings[self.signal.state] : "Tap a light to share how you are.";
+  $("my-meaning").textContent = self.signal.state ? start.meanings[self.signal.state] : gettext("Tap a light to share how you are.");
   renderMyAnswer(self, them);
   renderAgreement(self, them);
   renderPreview($("my-preview"), self.preview);
@@ -166,8 +175,8 @@ function render() {
   const flag = $("flag");
   flag.hidden = !couple.flag;
   if (couple.flag) {
-    $("flag-message").textContent = couple.flag.message;
-    $("flag-suggestion").textContent = couple.flag.suggestion;
+    $("flag-message").textContent = start.flag_words.message;
+    $("flag-suggestion").textContent = start.flag_words.suggestion;
   }
   renderRhythm();
 }
@@ -176,9 +185,13 @@ function announce(event) {
   const them = partner();
   if (!them || event.actor !== them.id) return;
   const text = {
-    "signal.changed": () => `${them.display_name}'s light is now ${event.data.state}. ${start.meanings[event.data.state]}`,
+    "signal.changed": () => interpolate(
+      gettext("%(name)s's light is now %(light)s. %(meaning)s"),
+      { name: them.display_name, light: IN_A_SENTENCE[event.data.state], meaning: start.meanings[event.data.state] },
+      true,
+    ),
     "preview.posted": () => `${them.display_name}: ${event.data.preview.message}`,
-    reunion: () => `${them.display_name} is back.`,
+    reunion: () => interpolate(gettext("%(name)s is back."), { name: them.display_name }, true),
     "signal.answered": () => answerText(event.data, them.display_name),
   }[event.kind];
   if (text) $("announce").textContent = text();
@@ -192,15 +205,21 @@ function notice(event) {
   let text = "";
   if (event.kind === "reminder.fired") {
     const at = formatTime(data.starts_at, me.timezone);
-    text = data.reminder === "before" ? `Soon: ${data.block.name} at ${at}.` : `Now: ${data.block.name}.`;
+    const block = data.block.name;
+    text = data.reminder === "before"
+      ? interpolate(gettext("Soon: %(block)s at %(time)s."), { block, time: at }, true)
+      : interpolate(gettext("Now: %(block)s."), { block }, true);
   } else if (event.kind === "preview.due" && data.user === me.id) {
-    text = data.message;
+    text = gettext("Time to reconnect? You said you'd be back around now.");
   } else if (event.kind === "ask.made" && event.actor !== me.id) {
-    text = `${partner()?.display_name} asks: “${data.ask.text}” (answer on the Practice tab)`;
+    text = interpolate(
+      gettext("%(name)s asks: “%(text)s” (answer on the Practice tab)"), { name: partner()?.display_name, text: data.ask.text }, true,
+    );
   } else if (event.kind === "ask.answered" && data.to === me.id) {
-    text = `${partner()?.display_name}: ${data.answer === "yes" ? "yes to your ask." : "not now, and that's okay."}`;
+    const answer = data.answer === "yes" ? gettext("yes to your ask.") : gettext("not now, and that's okay.");
+    text = `${partner()?.display_name}: ${answer}`;
   } else if (event.kind === "checkin.revealed") {
-    text = "You have both written this week's check-in: read it on the Practice tab.";
+    text = gettext("You have both written this week's check-in: read it on the Practice tab.");
   }
   if (!text) return;
   $("notice").textContent = text;
@@ -217,7 +236,12 @@ function noteReunion(event) {
 function renderBack(who) {
   const back = $("partner-back");
   back.hidden = !partnerBackAt || Date.now() - partnerBackAt > BACK_MINUTES * 60000;
-  back.textContent = back.hidden ? "" : `${who.display_name} is back (${formatTime(partnerBackAt.toISOString(), me.timezone)}).`;
+  if (back.hidden) {
+    back.textContent = "";
+    return;
+  }
+  const time = formatTime(partnerBackAt.toISOString(), me.timezone);
+  back.textContent = interpolate(gettext("%(name)s is back (%(time)s)."), { name: who.display_name, time }, true);
 }
 
 const live = new Live({
@@ -228,15 +252,15 @@ const live = new Live({
     if (frame.type === "snapshot") couple = frame.couple;
     else if (frame.type === "event") { apply(frame); announce(frame); noteReunion(frame); notice(frame); }
     if (frame.op_id && frame.op_id === answerPending) answerSettled(frame);
-    else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : "That did not go through.");
-    else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : "Shared."); // my tap's own event (or its ack)
+    else if (frame.type === "error") status(typeof frame.detail === "string" ? frame.detail : gettext("That did not go through."));
+    else if (frame.settled) status(noteWaiting() ? NOTE_WAITING : gettext("Shared.")); // my tap's own event (or its ack)
     document.body.dataset.seq = String(live.seq); // what this page has seen, for tests and debugging
     render();
   },
 });
 
 // A note typed after a tap must never sit unsent while the page says "Shared.".
-const NOTE_WAITING = "Your note is not sent yet: press Send note, or tap a light.";
+const NOTE_WAITING = gettext("Your note is not sent yet: press Send note, or tap a light.");
 const noteWaiting = () => $("note").value.trim() !== "";
 
 function share(state) {
@@ -248,7 +272,7 @@ function share(state) {
   render();
   const sent = live.send({ type: "signal.set", state, note });
   $("note").value = "";
-  status(sent.now ? "Sharing…" : "Saved here; it will be shared when you're back online.");
+  status(sent.now ? gettext("Sharing…") : gettext("Saved here; it will be shared when you're back online."));
 }
 
 for (const button of document.querySelectorAll(".light-btn")) {
@@ -261,7 +285,7 @@ $("note-form").addEventListener("submit", (event) => {
   if (!noteWaiting()) return;
   const state = mine().signal.state;
   if (!state) {
-    status("Pick a light first: your note goes with it.");
+    status(gettext("Pick a light first: your note goes with it."));
     return;
   }
   share(state);
@@ -273,10 +297,10 @@ let answerPending = null;
 function answerSettled(frame) {
   answerPending = null;
   if (frame.type === "error") {
-    $("answer-status").textContent = typeof frame.detail === "string" ? frame.detail : "That did not go through.";
+    $("answer-status").textContent = typeof frame.detail === "string" ? frame.detail : gettext("That did not go through.");
   } else {
     const words = REPLIES[frame.data?.reply]?.words; // an ack (a retry) carries no data
-    $("answer-status").textContent = words ? `Sent: ${words}` : "Sent.";
+    $("answer-status").textContent = words ? interpolate(gettext("Sent: %(words)s"), { words }, true) : gettext("Sent.");
   }
 }
 for (const reply of start.replies) {
@@ -288,7 +312,7 @@ for (const reply of start.replies) {
     const sent = live.send({ type: "signal.answer", reply: reply.key, note: $("answer-note").value.trim() });
     answerPending = sent.op_id;
     $("answer-note").value = "";
-    $("answer-status").textContent = sent.now ? "Sending…" : "Saved here; it will be sent when you're back online.";
+    $("answer-status").textContent = sent.now ? gettext("Sending…") : gettext("Saved here; it will be sent when you're back online.");
   });
   $("replies").append(button);
 }
@@ -298,14 +322,14 @@ for (const state of ["green", "yellow", "red"]) {
   const item = document.createElement("li");
   const name = document.createElement("b");
   name.textContent = WORDS[state];
-  item.append(name, `: ${start.meanings[state]}`);
+  item.append(name, interpolate(gettext(": %(meaning)s"), { meaning: start.meanings[state] }, true));
   $("agreement-lights").append(item);
 }
 $("agree").addEventListener("click", async () => {
   try {
     await api("POST", "/api/couple/agree/");
   } catch (e) {
-    $("agreement-who").textContent = navigator.onLine ? firstError(e) : "You're offline. Try again when you're back.";
+    $("agreement-who").textContent = navigator.onLine ? firstError(e) : gettext("You're offline. Try again when you're back.");
   }
 });
 
@@ -343,7 +367,7 @@ $("preview-form").addEventListener("submit", async (event) => {
     await api("POST", "/api/previews/", body);
     $("preview-message").value = "";
   } catch (e) {
-    error.textContent = navigator.onLine ? firstError(e) : "You're offline. Post it again when you're back.";
+    error.textContent = navigator.onLine ? firstError(e) : gettext("You're offline. Post it again when you're back.");
     error.hidden = false;
   }
 });

@@ -10,7 +10,7 @@ if (share) {
 if (copy) {
   copy.addEventListener("click", async () => {
     await navigator.clipboard?.writeText(copy.dataset.link);
-    copy.textContent = "Copied";
+    copy.textContent = gettext("Copied");
   });
 }
 if (document.getElementById("invite")) {

@@ -14,7 +14,7 @@ $("assessment-form").addEventListener("submit", async (event) => {
     await api("POST", "/api/me/assessment/", { answers });
     location.reload(); // the result, its words and the trend come from the page
   } catch (e) {
-    error.textContent = e.body ? "Please answer every item, from 1 to 5." : firstError(e);
+    error.textContent = e.body ? gettext("Please answer every item, from 1 to 5.") : firstError(e);
     error.hidden = false;
   }
 });
@@ -96,7 +96,7 @@ $("checkin-remind")?.addEventListener("submit", async (event) => {
   try {
     await api("POST", "/api/rhythm/blocks/", {
       kind: "connection",
-      name: "Weekly check-in",
+      name: gettext("Weekly check-in"),
       days: [Number($("checkin-day").value)],
       start: $("checkin-time").value,
       minutes: 20,
@@ -118,10 +118,11 @@ $("timer-start").addEventListener("click", () => {
   $("timer-start").disabled = true;
   const tick = () => {
     const left = Math.max(0, ends - Date.now());
-    shown.textContent = `${Math.floor(left / 60000)}:${String(Math.floor((left % 60000) / 1000)).padStart(2, "0")} left`;
+    const clock = `${Math.floor(left / 60000)}:${String(Math.floor((left % 60000) / 1000)).padStart(2, "0")}`;
+    shown.textContent = interpolate(gettext("%(clock)s left"), { clock }, true);
     if (left > 0) return;
     clearInterval(timer);
-    shown.textContent = "Done. Well done.";
+    shown.textContent = gettext("Done. Well done.");
     log({ kind: "alone_time", minutes });
   };
   tick();
@@ -134,7 +135,7 @@ $("self-care-form").addEventListener("submit", async (event) => {
   const items = $("self-care").value.split("\n").map((line) => line.trim()).filter(Boolean);
   try {
     await api("PUT", "/api/me/practices/self-care/", { items });
-    $("journal-status").textContent = "Your list is saved.";
+    $("journal-status").textContent = gettext("Your list is saved.");
   } catch (e) {
     $("journal-status").textContent = firstError(e);
   }
@@ -146,12 +147,12 @@ $("tender-form").addEventListener("submit", async (event) => {
   try {
     await api("POST", "/api/signal/", { state: "yellow", note: $("tender").value });
     $("tender").value = "";
-    $("journal-status").textContent = "Sent with a yellow light. That took courage.";
+    $("journal-status").textContent = gettext("Sent with a yellow light. That took courage.");
   } catch (e) {
     $("journal-status").textContent = firstError(e);
   }
 });
 $("tender-keep").addEventListener("click", () => {
   $("tender").value = "";
-  $("journal-status").textContent = "Kept to yourself: nothing was sent or saved.";
+  $("journal-status").textContent = gettext("Kept to yourself: nothing was sent or saved.");
 });

@@ -2,13 +2,27 @@
 import { api, firstError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+// Monday=0, as the API counts, named in the page's language (2024-01-01 was a Monday).
+const weekday = new Intl.DateTimeFormat(document.documentElement.lang, { weekday: "short", timeZone: "UTC" });
+const DAYS = [0, 1, 2, 3, 4, 5, 6].map((d) => weekday.format(new Date(Date.UTC(2024, 0, 1 + d))));
 const form = $("block-form");
 
 function describe(block) {
-  const days = block.days.length === 7 ? "Every day" : block.days.map((d) => DAYS[d]).join(", ");
-  const remind = block.remind_before ? ` · reminder ${block.remind_before} min before` : "";
-  return `${days} · ${block.start} for ${block.minutes} min${remind}${block.enabled ? "" : " · off"}`;
+  const parts = [
+    block.days.length === 7 ? gettext("Every day") : block.days.map((d) => DAYS[d]).join(", "),
+    interpolate(gettext("%(start)s for %(minutes)s min"), { start: block.start, minutes: block.minutes }, true),
+  ];
+  if (block.remind_before) {
+    parts.push(interpolate(gettext("reminder %(minutes)s min before"), { minutes: block.remind_before }, true));
+  }
+  if (!block.enabled) parts.push(gettext("off"));
+  return parts.join(" · ");
+}
+
+function listItem(text) {
+  const item = document.createElement("li");
+  item.textContent = text;
+  return item;
 }
 
 function button(text, onClick, pressed) {
@@ -32,7 +46,7 @@ async function load() {
     const item = document.createElement("li");
     const kind = document.createElement("span");
     kind.className = "kind";
-    kind.textContent = block.kind === "connection" ? "Connection time" : "Autonomy time";
+    kind.textContent = block.kind === "connection" ? gettext("Connection time") : gettext("Autonomy time");
     const name = document.createElement("strong");
     name.textContent = block.name;
     const when = document.createElement("span");
@@ -40,17 +54,17 @@ async function load() {
     const actions = document.createElement("p");
     actions.className = "row";
     actions.append(
-      button("Edit", () => edit(block)),
-      button(block.muted ? "Unmute for me" : "Mute for me", () => mute_(block), block.muted),
-      button("Remove", () => remove(block)),
+      button(gettext("Edit"), () => edit(block)),
+      button(block.muted ? gettext("Unmute for me") : gettext("Mute for me"), () => mute_(block), block.muted),
+      button(gettext("Remove"), () => remove(block)),
     );
     item.append(kind, name, when, actions);
     list.append(item);
   }
-  if (!blocks.length) list.innerHTML = "<li>No blocks yet. Add your first below.</li>";
+  if (!blocks.length) list.replaceChildren(listItem(gettext("No blocks yet. Add your first below.")));
   const all = $("mute-all");
   all.setAttribute("aria-pressed", String(mute.muted));
-  all.textContent = mute.muted ? "Unmute all my reminders" : "Mute all my reminders";
+  all.textContent = mute.muted ? gettext("Unmute all my reminders") : gettext("Mute all my reminders");
   const week = $("upcoming");
   week.replaceChildren();
   for (const o of upcoming) {
@@ -61,7 +75,7 @@ async function load() {
     item.append(time, o.block.name);
     week.append(item);
   }
-  if (!upcoming.length) week.innerHTML = "<li>Nothing planned this week.</li>";
+  if (!upcoming.length) week.replaceChildren(listItem(gettext("Nothing planned this week.")));
 }
 
 function edit(block) {
@@ -72,8 +86,8 @@ function edit(block) {
   $("block-minutes").value = block.minutes;
   $("block-remind").value = block.remind_before ?? "";
   for (const box of form.querySelectorAll("input[name=day]")) box.checked = block.days.includes(Number(box.value));
-  $("edit-h").textContent = `Edit “${block.name}”`;
-  $("block-save").textContent = "Save";
+  $("edit-h").textContent = interpolate(gettext("Edit “%(name)s”"), { name: block.name }, true);
+  $("block-save").textContent = gettext("Save");
   $("block-cancel").hidden = false;
   $("block-name").focus();
 }
@@ -81,8 +95,8 @@ function edit(block) {
 function reset() {
   form.reset();
   $("block-id").value = "";
-  $("edit-h").textContent = "Add a block";
-  $("block-save").textContent = "Add";
+  $("edit-h").textContent = gettext("Add a block");
+  $("block-save").textContent = gettext("Add");
   $("block-cancel").hidden = true;
 }
 
@@ -130,9 +144,9 @@ form.addEventListener("submit", async (event) => {
 
 function showCalendar(feed) {
   $("cal-state").textContent = feed.active
-    ? "Your calendar link is on. It was shown once; a new link stops the old one."
-    : "No calendar link yet.";
-  $("cal-make").textContent = feed.active ? "Make a new link" : "Make my calendar link";
+    ? gettext("Your calendar link is on. It was shown once; a new link stops the old one.")
+    : gettext("No calendar link yet.");
+  $("cal-make").textContent = feed.active ? gettext("Make a new link") : gettext("Make my calendar link");
   $("cal-stop").hidden = !feed.active;
 }
 
@@ -151,7 +165,7 @@ $("cal-make").addEventListener("click", async () => {
 
 $("cal-copy").addEventListener("click", async () => {
   await navigator.clipboard?.writeText($("cal-url").value);
-  $("cal-copy").textContent = "Copied";
+  $("cal-copy").textContent = gettext("Copied");
 });
 
 $("cal-stop").addEventListener("click", async () => {
@@ -159,7 +173,7 @@ $("cal-stop").addEventListener("click", async () => {
   $("cal-made").hidden = true;
   $("cal-url").value = "";
   showCalendar({ active: false });
-  $("cal-state").textContent = "The link is stopped: calendars that had it no longer update.";
+  $("cal-state").textContent = gettext("The link is stopped: calendars that had it no longer update.");
 });
 
 load();

@@ -8,23 +8,29 @@ function saveForm(formId, statusId, send) {
     event.preventDefault();
     try {
       await send();
-      $(statusId).textContent = "Saved.";
+      $(statusId).textContent = gettext("Saved.");
     } catch (e) {
       $(statusId).textContent = firstError(e);
     }
   });
 }
 
-saveForm("me-form", "me-status", () => api("PATCH", "/api/me/", { display_name: $("me-name").value, timezone: $("me-tz").value }));
+// A new language takes the whole page with it: reload once it is saved.
+const languageWas = $("me-language").value;
+saveForm("me-form", "me-status", async () => {
+  const language = $("me-language").value;
+  await api("PATCH", "/api/me/", { display_name: $("me-name").value, timezone: $("me-tz").value, language });
+  if (language !== languageWas) location.reload();
+});
 $("mail-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     const me = await api("PATCH", "/api/me/", { email: $("me-email").value.trim() });
     $("mail-status").textContent = !me.email
-      ? "Removed."
+      ? gettext("Removed.")
       : me.email_verified
-        ? "Confirmed."
-        : "We sent a link to this address: follow it to confirm it.";
+        ? gettext("Confirmed.")
+        : gettext("We sent a link to this address: follow it to confirm it.");
   } catch (e) {
     $("mail-status").textContent = firstError(e);
   }
@@ -50,7 +56,7 @@ function keyBytes(base64url) {
 
 function showNotify(on) {
   notify.setAttribute("aria-pressed", String(on));
-  notify.textContent = on ? "Turn off" : "Turn on";
+  notify.textContent = on ? gettext("Turn off") : gettext("Turn on");
   withText.disabled = !on;
 }
 
@@ -65,17 +71,19 @@ function pushUnavailable() {
     || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
   const installed = navigator.standalone === true || matchMedia("(display-mode: standalone)").matches;
   if (apple && !installed) {
-    return "On an iPhone or iPad, notifications work once Porchlight is on the Home Screen: tap Share, "
-      + "then Add to Home Screen, and open Porchlight from there.";
+    return gettext(
+      "On an iPhone or iPad, notifications work once Porchlight is on the Home Screen: tap Share, then Add to Home Screen, and open Porchlight from there.",
+    );
   }
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-    return "This browser cannot show notifications from Porchlight. Try a current Chrome, Firefox, Edge or Safari.";
+    return gettext("This browser cannot show notifications from Porchlight. Try a current Chrome, Firefox, Edge or Safari.");
   }
   if (Notification.permission === "denied") return BLOCKED;
   return null;
 }
-const BLOCKED = "Notifications are blocked for Porchlight in this browser's settings. "
-  + "Allow them for this site there, then tap Turn on again.";
+const BLOCKED = gettext(
+  "Notifications are blocked for Porchlight in this browser's settings. Allow them for this site there, then tap Turn on again.",
+);
 
 async function setUp() {
   const why = pushUnavailable();
@@ -98,39 +106,42 @@ notify.addEventListener("click", async () => {
   try {
     const on = notify.getAttribute("aria-pressed") === "true";
     if (on) {
-      say("Turning notifications off…");
+      say(gettext("Turning notifications off…"));
       const subscription = await currentSubscription();
       await subscription?.unsubscribe();
       const id = localStorage.getItem(DEVICE);
       if (id) await api("DELETE", `/api/push/devices/${id}/`).catch(() => {});
       localStorage.removeItem(DEVICE);
       showNotify(false);
-      say("Notifications are off on this phone.");
+      say(gettext("Notifications are off on this phone."));
       return;
     }
-    say("Asking this browser for permission…");
+    say(gettext("Asking this browser for permission…"));
     const permission = await Notification.requestPermission();
     if (permission !== "granted") {
-      say(permission === "denied" ? BLOCKED : "Notifications were not allowed. Tap Turn on to be asked again.");
+      say(permission === "denied" ? BLOCKED : gettext("Notifications were not allowed. Tap Turn on to be asked again."));
       return;
     }
-    say("Connecting this phone to its push service…");
+    say(gettext("Connecting this phone to its push service…"));
     const { public_key } = await api("GET", "/api/push/key/");
     const registration = await navigator.serviceWorker.ready;
     const subscription = await registration.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(public_key),
     });
-    say("Saving…");
-    const label = navigator.userAgentData?.platform || navigator.platform || "This phone";
+    say(gettext("Saving…"));
+    const label = navigator.userAgentData?.platform || navigator.platform || gettext("This phone");
     const device = await api("POST", "/api/push/devices/", { ...subscription.toJSON(), label, include_text: withText.checked });
     localStorage.setItem(DEVICE, String(device.id));
     showNotify(true);
-    say("Notifications are on for this phone.");
+    say(gettext("Notifications are on for this phone."));
   } catch (e) {
     if (e.body) say(firstError(e));
-    else if (!navigator.onLine) say("You're offline. Turn notifications on when you're back.");
-    else say(`Notifications could not be turned on here (${e.name || "an error"}: ${e.message || "no reason given"}).`);
+    else if (!navigator.onLine) say(gettext("You're offline. Turn notifications on when you're back."));
+    else {
+      const why = `${e.name || "Error"}: ${e.message || "-"}`; // the browser's own words
+      say(interpolate(gettext("Notifications could not be turned on here (%(why)s)."), { why }, true));
+    }
   } finally {
     notify.disabled = false;
   }
@@ -175,4 +186,4 @@ $("delete-form").addEventListener("submit", async (event) => {
   }
 });
 
-setUp().catch(() => say("Notifications could not be checked."));
+setUp().catch(() => say(gettext("Notifications could not be checked.")));

@@ -1,5 +1,5 @@
 // Porchlight's service worker: the app shell offline, and notifications when closed.
-const VERSION = "porchlight-v1";
+const VERSION = "porchlight-v2";
 const SHELL = [
   "/offline/",
   "/static/signals/app.css",
@@ -10,10 +10,14 @@ const SHELL = [
   "/static/signals/icon-192.png",
 ];
 
+// Files that are the same for everyone: the app's static files and its words, one
+// catalogue per language (/jsi18n/<language>.js).
+const shared = (pathname) => pathname.startsWith("/static/") || pathname.startsWith("/jsi18n/");
+
 function forgetPages() {
   return caches.open(VERSION).then((cache) => cache.keys().then((requests) => Promise.all(
     requests
-      .filter((r) => !SHELL.includes(new URL(r.url).pathname) && !new URL(r.url).pathname.startsWith("/static/"))
+      .filter((r) => !SHELL.includes(new URL(r.url).pathname) && !shared(new URL(r.url).pathname))
       .map((r) => cache.delete(r)),
   )));
 }
@@ -58,7 +62,7 @@ self.addEventListener("fetch", (event) => {
     );
     return;
   }
-  if (url.pathname.startsWith("/static/")) {
+  if (shared(url.pathname)) {
     event.respondWith(
       caches.match(request).then((hit) => hit || fetch(request).then((response) => {
         const copy = response.clone();
