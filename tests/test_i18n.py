@@ -169,6 +169,8 @@ def _module_strings(tree: ast.AST):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(getattr(t, "id", None) in NOT_FOR_PEOPLE for t in targets):
                 skipped.update(id(n) for n in ast.walk(node.value))
+        if isinstance(node, ast.JoinedStr):  # judged whole, below
+            skipped.update(id(part) for part in node.values)
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and str(key.value).lower() in NOT_FOR_PEOPLE:
