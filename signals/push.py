@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
+from django.utils.translation import ngettext
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
@@ -156,7 +157,8 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
             title = f"{title}: {block['name']}"
         minutes = data.get("minutes_before") or 0
         body = (
-            str(WORDS["push_reminder_soon"]).format(minutes=minutes)
+            ngettext("It starts in %(minutes)d minute.", "It starts in %(minutes)d minutes.", minutes)
+            % {"minutes": minutes}
             if minutes
             else str(WORDS["push_reminder_now"])
         )

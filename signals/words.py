@@ -97,7 +97,6 @@ WORDS = {
     "push_reminder_title": _("Connection time"),
     "push_autonomy_title": _("Time for yourselves"),
     "push_reminder_now": _("It starts now."),
-    "push_reminder_soon": _("It starts in {minutes} minutes."),
     "push_due_title": _("Time to reconnect?"),
     # Gentle flags: about "us", no counts, no blame, a suggestion and an open door.
     "flag_message": _(

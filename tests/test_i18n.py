@@ -13,11 +13,11 @@ import polib
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from couples.models import PushDevice, User
+from couples.models import Event, PushDevice, User
 from signals import push
 from signals.models import PushJob
 from signals.services import signal_set
@@ -344,3 +344,20 @@ async def test_it_sends_socket_errors_in_the_persons_language(couple, alice):
     await sock.send_json_to({"type": "signal.set", "state": "purple"})
     assert (await frame(sock))["detail"] == {"state": ["灯只有绿灯、黄灯和红灯。"]}
     await sock.disconnect()
+
+
+def test_it_counts_a_reminders_minutes_in_the_readers_language():
+    block = {"kind": "connection", "name": "Dinner", "id": 1}
+    device = PushDevice(include_text=False)
+
+    def body(minutes):
+        event = Event(kind="reminder.fired", data={"block": block, "minutes_before": minutes})
+        return push.push_payload(event=event, device=device)[0]["body"]
+
+    assert (body(1), body(15), body(0)) == (
+        "It starts in 1 minute.",
+        "It starts in 15 minutes.",
+        "It starts now.",
+    )
+    with translation.override("zh-hans"):
+        assert (body(15), body(0)) == ("15 分钟后开始。", "现在开始。")
