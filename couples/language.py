@@ -29,7 +29,7 @@ def person_language(get_response):
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's, with its lookup in one raw statement and the person's language switched on
     for the rest of the request (a token is read in the view, after every middleware).
-    DRF's own select_related lookup cost 1.1-1.3 ms of CPU against 0.4-0.6, and with it
+    DRF's own select_related lookup cost 0.92-1.27 ms of CPU against 0.43-0.50, and with it
     a full `make bench-load` put the REST p50 level with the peer's (docs/benchmarks.md)."""
 
     def authenticate_credentials(self, key):

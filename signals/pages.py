@@ -156,12 +156,7 @@ class LogoutPage(auth_views.LogoutView):
 def _boot(user) -> dict:
     """What the app starts from; everything later comes over the socket."""
     return {
-        "me": {
-            "id": user.pk,
-            "display_name": user.display_name,
-            "timezone": user.timezone,
-            "language": user.language,
-        },
+        "me": {"id": user.pk, "display_name": user.display_name, "timezone": user.timezone},
         "couple": services.couple_snapshot(user=user),
         "presets": [{"key": k, "message": str(v)} for k, v in PRESETS.items()],
         "meanings": {state: str(WORDS[f"meaning_{state}"]) for state in State.values},
@@ -321,9 +316,9 @@ def _with_note(text: str, note: str | None) -> str:
 
 
 RHYTHM_ACTIONS = {
-    "created": _("%(who)s added “%(block)s”"),
-    "updated": _("%(who)s changed “%(block)s”"),
-    "deleted": _("%(who)s removed “%(block)s”"),
+    "created": gettext_lazy("%(who)s added “%(block)s”"),
+    "updated": gettext_lazy("%(who)s changed “%(block)s”"),
+    "deleted": gettext_lazy("%(who)s removed “%(block)s”"),
 }
 
 
@@ -488,7 +483,10 @@ def javascript_catalog(request, language: str):
     if language not in dict(settings.LANGUAGES):
         raise Http404
     with translation.override(language):
-        return JavaScriptCatalog.as_view()(request)
+        return _javascript_catalog(request)
+
+
+_javascript_catalog = JavaScriptCatalog.as_view()
 
 
 @require_GET

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from couples.models import Event, PushDevice, User
+from rhythms.services import block_create
 from signals import push
 from signals.models import PushJob
 from signals.services import signal_set
@@ -272,6 +273,11 @@ def test_it_shows_each_partner_the_pages_in_their_own_language(couple, alice, bo
     assert '<html lang="en">' in english and "My light" in english
     history = ana.get("/history/").content.decode()
     assert "Bob：红灯" in history or "Bob: 红灯" in history  # the light in her words, the name as written
+    block_create(
+        user=bob,
+        fields={"name": "Dinner", "kind": "connection", "days": [0], "start": "19:00", "minutes": 60},
+    )
+    assert "Bob 添加了“Dinner”" in ana.get("/history/").content.decode()
 
 
 @pytest.mark.django_db
