@@ -27,6 +27,8 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from couples.loops import loop_local, loop_task
+
 log = logging.getLogger(__name__)
 
 # Who published: a process skips what it published itself (it rang its own listeners).
@@ -34,13 +36,11 @@ ORIGIN = uuid.uuid4().hex.encode()
 RETRY_SECONDS = 0.5
 FIRST_SUBSCRIBE_SECONDS = 2.0
 
+# The rest per event loop (couples.loops): its subscription, publisher and Redis client.
 _listeners: dict[str, dict] = defaultdict(dict)  # name -> {listener: its event loop}
-_readers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
-_subscribed: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}  # set once first subscribed
 _on_back: list = []  # called in the loop when the subscription is back after a loss
 _tasks: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
-_client: redis.Redis | None = None
-_outboxes: dict[asyncio.AbstractEventLoop, tuple[asyncio.Queue, asyncio.Task]] = {}  # bell_ring_in_loop
+_client: redis.Redis | None = None  # the committing threads' own
 
 
 def _channel() -> str:
@@ -72,20 +72,22 @@ def bell_ring_in_loop(*messages: tuple[str, dict]) -> None:
     except Exception:
         log.warning("doorbell for %s failed", messages[0][0], exc_info=True)
     if settings.REDIS_URL:
-        loop = asyncio.get_running_loop()
-        outbox, publisher = _outboxes.get(loop, (None, None))
-        if publisher is None or publisher.done():
-            for closed in [other for other in _outboxes if other.is_closed()]:
-                del _outboxes[closed]
-            outbox = asyncio.Queue()
-            publisher = loop.create_task(_publisher(settings.REDIS_URL, outbox))
-            _outboxes[loop] = (outbox, publisher)
+        outbox = loop_local("bell.outbox", asyncio.Queue)
+        loop_task("bell.publisher", lambda: _publisher(outbox))
         outbox.put_nowait(messages)
 
 
-async def _publisher(url: str, outbox: asyncio.Queue) -> None:
+def redis_in_loop() -> aioredis.Redis:
+    """This loop's Redis client (the publisher's, and the socket count's)."""
+    return loop_local(
+        "bell.redis",
+        lambda: aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1),
+    )
+
+
+async def _publisher(outbox: asyncio.Queue) -> None:
     """Publish what the loop rang, in order; what queued meanwhile goes in one pipeline."""
-    client = aioredis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    client = redis_in_loop()
     channel = _channel()
     while True:
         batch = [await outbox.get()]
@@ -159,17 +161,15 @@ async def bell_listen(name: str, listener) -> None:
     """Ring `listener` for messages to `name` from now on. In the first moments of a
     process this waits (briefly) for its subscription, so that a socket which reads the
     log next misses nothing published after that read."""
-    loop = asyncio.get_running_loop()
-    _listeners[name][listener] = loop
+    _listeners[name][listener] = asyncio.get_running_loop()
     if not settings.REDIS_URL:
         return
-    if loop not in _readers or _readers[loop].done():
-        _subscribed[loop] = asyncio.Event()
-        _readers[loop] = loop.create_task(_hear(settings.REDIS_URL, _subscribed[loop]))
-    if _subscribed[loop].is_set():
+    subscribed = loop_local("bell.subscribed", asyncio.Event)  # set once first subscribed
+    loop_task("bell.reader", lambda: _hear(settings.REDIS_URL, subscribed))
+    if subscribed.is_set():
         return
     try:
-        await asyncio.wait_for(_subscribed[loop].wait(), FIRST_SUBSCRIBE_SECONDS)
+        await asyncio.wait_for(subscribed.wait(), FIRST_SUBSCRIBE_SECONDS)
     except TimeoutError:
         pass  # Redis is down: this process's rings still work, the rest heals at heartbeats
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from couples.bell import bell_ring_in_loop
 from couples.connections import connection_ended
+from couples.loops import loop_local
 from couples.models import Event
 from couples.services import NotPaired, event_messages, op_id_clean
 from signals import services
@@ -41,9 +42,6 @@ class _Line:
         self.conn: psycopg.AsyncConnection | None = None
         self.waiting: list[tuple[int, dict, asyncio.Future]] = []
         self.writer: asyncio.Task | None = None
-
-
-_lines: dict[asyncio.AbstractEventLoop, _Line] = {}
 
 
 def signal_set_in_loop_possible(state) -> bool:
@@ -151,12 +149,7 @@ def _outcome(row, tap: dict):
 
 
 def _line() -> _Line:
-    loop = asyncio.get_running_loop()
-    if loop not in _lines:
-        for closed in [other for other in _lines if other.is_closed()]:
-            del _lines[closed]
-        _lines[loop] = _Line()
-    return _lines[loop]
+    return loop_local("inloop.line", _Line)
 
 
 async def _connect() -> psycopg.AsyncConnection:

@@ -27,11 +27,12 @@ import uuid
 from collections import defaultdict
 
 import redis
-import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 
+from couples.bell import redis_in_loop
+from couples.loops import loop_task
 from couples.metrics import SOCKETS_OPEN
 from signals import services
 
@@ -46,8 +47,6 @@ PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}".replace
 _counter = itertools.count()
 _slices: list[set] = [set() for _ in range(SLICES)]  # the sockets here, by heartbeat slice
 _tick = 0  # the slice whose turn is next
-_pulses: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
-_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
 
 async def socket_register(consumer) -> bool:
@@ -62,7 +61,7 @@ async def socket_register(consumer) -> bool:
     half = SLICES // 2
     consumer.slice = _slices[(_tick + half + next(_counter) % half) % SLICES]
     consumer.slice.add(consumer)
-    _start(_pulses, _pulse)
+    loop_task("sockets.pulse", _pulse)
     return True
 
 
@@ -81,7 +80,7 @@ async def socket_unregister(consumer) -> None:
             del LOCAL[consumer.user.pk]
     if settings.REDIS_URL:
         try:
-            await _redis().srem(_count_key(consumer.user.pk), _member(consumer))
+            await redis_in_loop().srem(_count_key(consumer.user.pk), _member(consumer))
         except Exception:
             log.warning("socket count unavailable on disconnect")  # the entry goes stale
 
@@ -104,15 +103,6 @@ def _member(consumer) -> str:
 
 def _stale_seconds() -> int:
     return max(1, round(STALE_BEATS * settings.PORCHLIGHT["HEARTBEAT_SECONDS"]))
-
-
-def _redis() -> aioredis.Redis:
-    loop = asyncio.get_running_loop()
-    if loop not in _clients:
-        _clients[loop] = aioredis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
-        )
-    return _clients[loop]
 
 
 # Count the person's sockets whose process is alive (forgetting the others), and add
@@ -142,7 +132,7 @@ async def _shared_admit(consumer, cap: int) -> bool:
     if not settings.REDIS_URL:
         return True
     try:
-        admitted = await _redis().eval(
+        admitted = await redis_in_loop().eval(
             ADMIT, 1, _count_key(consumer.user.pk),
             _member(consumer), cap, _alive_prefix(), PROCESS, _stale_seconds(),
         )  # fmt: skip
@@ -159,7 +149,7 @@ async def _vouch() -> None:
     if not settings.REDIS_URL or not LOCAL:
         return
     try:
-        async with _redis().pipeline(transaction=False) as pipe:
+        async with redis_in_loop().pipeline(transaction=False) as pipe:
             pipe.set(_alive_prefix() + PROCESS, 1, ex=_stale_seconds())
             pipe.set(_open_prefix() + PROCESS, sum(len(s) for s in LOCAL.values()), ex=_stale_seconds())
             await pipe.execute()
@@ -179,13 +169,6 @@ def sockets_per_process() -> dict[str, int]:
 
 def resync_all() -> None:
     asyncio.ensure_future(beat_all())
-
-
-def _start(tasks: dict, make) -> None:
-    """One such task per event loop (a server process has one; each test has its own)."""
-    loop = asyncio.get_running_loop()
-    if loop not in tasks or tasks[loop].done():
-        tasks[loop] = loop.create_task(make())
 
 
 async def _pulse() -> None:
