@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-scaled lint schema clean chromium npm gettext messages catalogues screenshots bench bench-history bench-load
+.PHONY: run test test-embedded test-scaled lint schema clean chromium npm gettext messages catalogues screenshots bench bench-history bench-tap bench-load
 
 # A venv made by a too-old Python (Django 6.1 needs >= 3.12) is made again.
 $(VENV)/.python:
@@ -115,7 +115,7 @@ schema: $(VENV)/.installed
 # Benchmarks: not part of `make test`. They use their own database on the local
 # PostgreSQL (BENCH_DATABASE_URL) and write their tables to var/.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/porchlight_bench
-bench: bench-history bench-load
+bench: bench-history bench-tap bench-load
 
 bench-load: $(VENV)/.installed-dev
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
@@ -124,6 +124,10 @@ bench-load: $(VENV)/.installed-dev
 bench-history: $(VENV)/.installed-dev
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_OUT=var/bench-history.md $(PY) -m bench.history
+
+bench-tap: $(VENV)/.installed-dev
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_OUT=var/bench-tap.md $(PY) -m bench.tap
 
 # Screenshots of the main screens at 360 x 640, made by the browser tests.
 screenshots: $(VENV)/.installed-dev messages chromium node_modules/.installed
