@@ -1,4 +1,6 @@
 """Django's ASGI handler, with the threads for requests' sync code kept and reused.
+Kept because with Django's own handler the REST p50 missed its target in `make
+bench-load` (6.55 ms against the peer's 4.72; docs/benchmarks.md).
 
 Django runs each ASGI request's sync code (every DRF view) in a thread made for that
 request, and its database connections belong to a thread. So every REST request opened a

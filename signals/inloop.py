@@ -1,4 +1,7 @@
 """A tap of green or yellow written from the event loop, on an async psycopg connection.
+Kept because with every socket tap in the database thread, `make bench-load` at 800/s
+and 1k sockets had 3,106 of 6,400 changes more than 2 s late, lost by its count, where
+the target is none (docs/benchmarks.md).
 
 Each worker ran every tap in its one database thread, and the two threads passed the GIL
 back and forth at every round trip (about 45 futex calls per change); written from the

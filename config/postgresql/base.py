@@ -1,5 +1,7 @@
 """Django's PostgreSQL backend, with a health check that makes no round trip, and
 prepared statements allowed where a cursor asks for them.
+Kept because with the stock backend the REST p50 missed its target in `make
+bench-load` (6.38 ms against the peer's 5.00; docs/benchmarks.md).
 
 With CONN_HEALTH_CHECKS, Django pings a persistent connection (`SELECT 1`) before the
 first query after every `close_old_connections()`: at the start of every REST request,
