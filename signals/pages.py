@@ -1,6 +1,8 @@
 """The phone app's pages: server-rendered shells that the ES modules in
 static/signals/ bring to life. Sign-up, log-in and pairing work without JavaScript."""
 
+import functools
+import hashlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -520,10 +522,27 @@ def manifest(request):
 @require_GET
 def service_worker(request):
     # Served from the root so that it may control every page.
-    response = HttpResponse((STATIC / "sw.js").read_text(), content_type="text/javascript")
+    response = HttpResponse(service_worker_script(), content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@functools.cache
+def service_worker_script() -> str:
+    """sw.js with its cache named for what it caches: the static files and the pages'
+    words. The worker serves those from its cache first, so a phone would keep an old
+    file until the worker changes; a new name makes it fetch them all again."""
+    script = (STATIC / "sw.js").read_text()
+    assert SW_VERSION in script, f"sw.js names its cache {SW_VERSION}"
+    digest = hashlib.sha256()
+    files = [*STATIC.rglob("*"), *Path(settings.LOCALE_PATHS[0]).rglob("djangojs.po")]
+    for path in sorted(f for f in files if f.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return script.replace(SW_VERSION, f"porchlight-{digest.hexdigest()[:12]}")
+
+
+SW_VERSION = "porchlight-dev"
 
 
 def offline(request):

@@ -490,6 +490,36 @@ def test_it_shows_nothing_that_is_hidden(browser, server):
     assert ana.errors == [] and ben.errors == []
 
 
+# Elements wider than the page, or than their own scrolling box (the section tabs).
+TOO_WIDE = """() => {
+    const out = [];
+    if (document.documentElement.scrollWidth > innerWidth) out.push("the page");
+    for (const box of document.querySelectorAll(".tabs")) {
+        if (box.scrollWidth > box.clientWidth) out.push("the section tabs");
+    }
+    return out;
+}"""
+
+
+def test_it_fits_every_page_on_a_small_phone_in_each_language(browser, server):
+    """Every section tab and every page fits a 320 px phone, the smallest still in use,
+    with nothing to scroll sideways for: in English and in Chinese."""
+    ana, _ = pair_through_the_ui(browser, server)
+    too_wide = {}
+    for language in ("en", "zh-hans"):
+        User.objects.filter(username="ana").update(language=language)
+        for width in (320, 360):
+            ana.set_viewport_size({"width": width, "height": 640})
+            for path in ("/", "/rhythm/", "/history/", "/practice/", "/settings/"):
+                ana.goto(path)
+                expect(ana.locator("html")).to_have_attribute("lang", language)
+                found = ana.evaluate(TOO_WIDE)
+                if found:
+                    too_wide[f"{language} {width} px {path}"] = found
+    assert too_wide == {}
+    assert ana.errors == []
+
+
 def test_it_sends_a_note_typed_after_the_tap(browser, server):
     ana, ben = pair_through_the_ui(browser, server)
     ana.click(".light-btn[data-state=yellow]")

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from couples.models import Event
 from couples.services import account_delete, couple_unpair
+from signals import pages
 from signals.services import signal_set
 from tests.conftest import make_user, pair
 
@@ -144,6 +146,27 @@ def test_it_serves_the_service_worker_from_the_root(db):
     assert r["Service-Worker-Allowed"] == "/"
     body = r.content.decode()
     assert "showNotification" in body and "caches" in body
+
+
+def cache_name(script: str) -> str:
+    return re.search(r'const VERSION = "(porchlight-[0-9a-f]{12})";', script).group(1)
+
+
+def test_it_names_the_workers_cache_for_the_files_it_holds(db, tmp_path, monkeypatch):
+    """The worker serves static files from its cache first: a changed file must give the
+    cache a new name, or phones would keep the old one."""
+    before = cache_name(Client().get("/sw.js").content.decode())
+    assert cache_name(Client().get("/sw.js").content.decode()) == before  # the same files, the same name
+    changed = tmp_path / "signals"
+    shutil.copytree(pages.STATIC, changed)
+    (changed / "app.css").write_text((changed / "app.css").read_text() + "\n.tabs { gap: 3px; }\n")
+    monkeypatch.setattr(pages, "STATIC", changed)
+    pages.service_worker_script.cache_clear()
+    try:
+        after = cache_name(Client().get("/sw.js").content.decode())
+    finally:
+        pages.service_worker_script.cache_clear()
+    assert after != before
 
 
 def test_it_has_an_offline_page_for_the_shell(db):

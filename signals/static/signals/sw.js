@@ -1,5 +1,6 @@
 // Porchlight's service worker: the app shell offline, and notifications when closed.
-const VERSION = "porchlight-v2";
+// The server names the cache for the files it holds (signals.pages.service_worker_script).
+const VERSION = "porchlight-dev";
 const SHELL = [
   "/offline/",
   "/static/signals/app.css",
