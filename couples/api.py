@@ -28,6 +28,16 @@ def _error(code: str, detail, status_code: int, errors=None) -> Response:
     return Response(body, status=status_code)
 
 
+def event_written(request, serializer_class, write) -> Response:
+    """A write named by an op_id, from its request to its answer: the body validated,
+    `write(user=..., **fields)` called, and its event returned: 201 when new, 200 with
+    the same event for a retry of the op_id."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    event, created = write(user=request.user, **serializer.validated_data)
+    return Response(event.as_body(), status=201 if created else 200)
+
+
 def exception_handler(exc, context):
     """Every refusal as {code, detail[, errors]}; infrastructure trouble as 503."""
     if isinstance(exc, ServiceError):

@@ -11,6 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from couples.api import event_written
 from couples.serializers import EventSerializer, errors
 from couples.services import NotPaired
 from rhythms import calendar, services
@@ -120,10 +121,7 @@ class PreviewsView(APIView):
         responses={201: EventSerializer, 200: EventSerializer, **errors(400, 401, 404, 409)},
     )
     def post(self, request):
-        serializer = PreviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = services.preview_post(user=request.user, **serializer.validated_data)
-        return Response(event.as_body(), status=201 if created else 200)
+        return event_written(request, PreviewSerializer, services.preview_post)
 
     @extend_schema(request=None, responses={204: None, **errors(401, 404)})
     def delete(self, request):
@@ -143,10 +141,7 @@ class ReunionView(APIView):
         responses={201: EventSerializer, 200: EventSerializer, **errors(400, 401, 404, 409)},
     )
     def post(self, request):
-        serializer = ReunionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = services.reunion(user=request.user, **serializer.validated_data)
-        return Response(event.as_body(), status=201 if created else 200)
+        return event_written(request, ReunionSerializer, services.reunion)
 
 
 class CalendarFeedView(APIView):

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from couples import services as couples_services
-from couples.api import JoinAddressThrottle, JoinUserThrottle
+from couples.api import JoinAddressThrottle, JoinUserThrottle, event_written
 from couples.serializers import EventSerializer, JoinSerializer, errors
 from signals import history, ownership, practice, push, services
 from signals.serializers import (
@@ -84,10 +84,7 @@ class SignalView(APIView):
         description="Set my light. A retry with the same op_id answers 200 with the first event.",
     )
     def post(self, request):
-        serializer = SignalSetSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = services.signal_set(user=request.user, **serializer.validated_data)
-        return Response(event.as_body(), status=201 if created else 200)
+        return event_written(request, SignalSetSerializer, services.signal_set)
 
 
 class SignalAnswerView(APIView):
@@ -98,10 +95,7 @@ class SignalAnswerView(APIView):
         "answers 200 with the first event.",
     )
     def post(self, request):
-        serializer = SignalAnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = services.signal_answer(user=request.user, **serializer.validated_data)
-        return Response(event.as_body(), status=201 if created else 200)
+        return event_written(request, SignalAnswerSerializer, services.signal_answer)
 
 
 class SettingsView(APIView):
@@ -288,10 +282,7 @@ class AsksView(APIView):
         description="A small ask of my partner: event ask.made. One open ask per person (409 ask_open).",
     )
     def post(self, request):
-        serializer = AskMakeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event, created = practice.ask_make(user=request.user, **serializer.validated_data)
-        return Response(event.as_body(), status=201 if created else 200)
+        return event_written(request, AskMakeSerializer, practice.ask_make)
 
 
 class AskAnswerView(APIView):
