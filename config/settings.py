@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "channels",
     "couples",
     "rhythms",
+    "practice",
     "signals",
 ]
 

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 from config.metrics import metrics_page
 from couples import views as couples_views
 from couples.api import IdConverter
+from practice import pages as practice_pages
+from practice import views as practice_views
 from rhythms import views as rhythms_views
 from signals import pages
 from signals import views as signals_views
@@ -19,11 +21,11 @@ api = [
     path("auth/password-reset/", couples_views.PasswordResetView.as_view(), name="api-password-reset"),
     path("me/", couples_views.MeView.as_view(), name="api-me"),
     path("me/export/", signals_views.ExportView.as_view(), name="api-export"),
-    path("me/practices/", signals_views.PracticesView.as_view(), name="api-practices"),
-    path("me/practices/self-care/", signals_views.SelfCareView.as_view(), name="api-self-care"),
-    path("me/journal/", signals_views.JournalView.as_view(), name="api-journal"),
-    path("me/assessment/", signals_views.AssessmentView.as_view(), name="api-assessment"),
-    path("me/assessment/<id:pk>/", signals_views.AssessmentShareView.as_view(), name="api-assessment-share"),
+    path("me/practices/", practice_views.PracticesView.as_view(), name="api-practices"),
+    path("me/practices/self-care/", practice_views.SelfCareView.as_view(), name="api-self-care"),
+    path("me/journal/", practice_views.JournalView.as_view(), name="api-journal"),
+    path("me/assessment/", practice_views.AssessmentView.as_view(), name="api-assessment"),
+    path("me/assessment/<id:pk>/", practice_views.AssessmentShareView.as_view(), name="api-assessment-share"),
     path("history/", signals_views.HistoryView.as_view(), name="api-history"),
     path("history/summary/", signals_views.SummaryView.as_view(), name="api-summary"),
     path("couple/", signals_views.CoupleView.as_view(), name="api-couple"),
@@ -34,9 +36,9 @@ api = [
     path("signal/", signals_views.SignalView.as_view(), name="api-signal"),
     path("signal/answer/", signals_views.SignalAnswerView.as_view(), name="api-signal-answer"),
     path("flags/", signals_views.FlagsView.as_view(), name="api-flags"),
-    path("checkins/", signals_views.CheckInsView.as_view(), name="api-checkins"),
-    path("asks/", signals_views.AsksView.as_view(), name="api-asks"),
-    path("asks/<id:pk>/answer/", signals_views.AskAnswerView.as_view(), name="api-ask-answer"),
+    path("checkins/", practice_views.CheckInsView.as_view(), name="api-checkins"),
+    path("asks/", practice_views.AsksView.as_view(), name="api-asks"),
+    path("asks/<id:pk>/answer/", practice_views.AskAnswerView.as_view(), name="api-ask-answer"),
     path("flags/<id:pk>/dismiss/", signals_views.FlagDismissView.as_view(), name="api-flag-dismiss"),
     path("previews/", rhythms_views.PreviewsView.as_view(), name="api-previews"),
     path("previews/presets/", rhythms_views.PresetsView.as_view(), name="api-presets"),
@@ -73,7 +75,7 @@ urlpatterns = [
     path("rhythm/", pages.rhythm, name="rhythm"),
     path("history/", pages.history, name="history"),
     path("settings/", pages.settings_page, name="settings"),
-    path("practice/", pages.practice_page, name="practice"),
+    path("practice/", practice_pages.practice_page, name="practice"),
     path("offline/", pages.offline, name="offline"),
     path("manifest.webmanifest", pages.manifest, name="manifest"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -9,6 +9,8 @@ from couples.words import WORDS
 # Files in the zoneinfo folder that are not IANA zone names: the machine's own zone
 # (which follows whatever the host is set to) and tzdata's placeholders.
 NOT_ZONES = {"localtime", "Factory", "posixrules"}
+# A note's most characters, wherever a person writes one (a light, an answer, a practice).
+NOTE_MAX = 280
 
 
 @cache
@@ -44,3 +46,18 @@ def clean_short_text(value, *, max_length: int, required_message=None) -> str:
         raise ValidationError(str(WORDS["too_long"]).format(n=max_length), code="too_long")
     validate_no_control_characters(value)
     return value
+
+
+def choice_with_note_clean(*, field: str, value, choices, message, note) -> str:
+    """A choice (a light, an answer) and the note that goes with it: the note cleaned, or
+    a ValidationError naming each field that is wrong (`message` for the choice)."""
+    errors = {}
+    if value not in choices:
+        errors[field] = [message]
+    try:
+        note = clean_short_text(note, max_length=NOTE_MAX)
+    except ValidationError as e:
+        errors["note"] = e.messages
+    if errors:
+        raise ValidationError(errors)
+    return note

@@ -1,5 +1,6 @@
 """User-facing words of the rhythms app, in one place, marked for translation."""
 
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 WORDS = {
@@ -32,3 +33,6 @@ PRESETS = {
     "meeting": _("In a meeting, I'll be in touch right after."),
     "travel": _("Travelling and out of reach, I'll call when I land."),
 }
+
+# The days' short names, Monday first (0), as Block.days counts them.
+DAYS = [WEEKDAYS_ABBR[day] for day in range(7)]

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from couples.models import Couple, Event, User
+from practice.services import asks_purge, practice_export
 from rhythms.models import Block, Preview
-from signals.models import Answer, Ask, Assessment, CheckIn, JournalEntry, SelfCare, SignalSpan
+from signals.models import Answer, SignalSpan
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +38,7 @@ def export_data(*, user: User) -> dict:
             {"at": e.at.isoformat(), "reply": e.data["reply"], "note": e.data.get("note", "")}
             for e in Event.objects.filter(actor=user, kind="signal.answered").order_by("at")
         ],
-        "assessments": [
-            {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
-        ],
-        "journal": [e.as_dict() for e in JournalEntry.objects.filter(user=user).order_by("at")],
-        "self_care": [item for care in SelfCare.objects.filter(user=user) for item in care.items],
-        "checkins": [
-            {"week": c.week, "appreciation": c.appreciation, "need": c.need, "at": c.at.isoformat()}
-            for c in CheckIn.objects.filter(user=user).order_by("at")
-        ],
-        "asks": [
-            {"at": a.at.isoformat(), "text": a.text, "answer": a.answer or None}
-            for a in Ask.objects.filter(by=user).order_by("at")
-        ],
-        "ask_answers": [
-            {"at": e.at.isoformat(), "answer": e.data["answer"], "note": e.data.get("note", "")}
-            for e in Event.objects.filter(actor=user, kind="ask.answered").order_by("at")
-        ],
+        **practice_export(user=user),
         "previews": [
             {
                 "created_at": p.created_at.isoformat(),
@@ -141,7 +126,7 @@ def history_purge_next(now: datetime) -> bool:
         )
         Event.objects.filter(pk__in=old).delete()
         Answer.objects.filter(couple=couple, at__lt=cutoff).delete()
-        Ask.objects.filter(couple=couple, at__lt=cutoff, answered_at__isnull=False).delete()
+        asks_purge(couple=couple, cutoff=cutoff)
         spans = list(
             SignalSpan.objects.filter(couple=couple, ended_at__lt=cutoff).values_list("pk", flat=True)[
                 :PURGE_BATCH

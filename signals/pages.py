@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -34,9 +33,9 @@ from couples.middleware import forget_this_browser
 from couples.models import Event, User
 from couples.throttles import LoginGuard, address_wait, password_reset_wait
 from couples.validators import validate_timezone
-from rhythms.words import PRESETS
+from rhythms.words import DAYS, PRESETS
 from signals import history as history_module
-from signals import practice, services
+from signals import services
 from signals.models import Reply, State
 from signals.words import WORDS
 
@@ -226,9 +225,6 @@ def unpair(request):
     return redirect("pair")
 
 
-DAYS = [WEEKDAYS_ABBR[day] for day in range(7)]  # Monday=0, as Block.days
-
-
 def _paired_page(template: str, page: str):
     @login_required
     @never_cache
@@ -243,68 +239,6 @@ def _paired_page(template: str, page: str):
 
 
 rhythm = _paired_page("signals/rhythm.html", "rhythm")
-
-# The trend chart of one's own results: x by result, y by mean (1 at the bottom, 5 at the top).
-TREND_WIDTH, TREND_HEIGHT = 300, 120
-
-
-def _trend(results: list[dict]) -> dict | None:
-    if len(results) < 2:
-        return None
-    oldest_first = list(reversed(results))
-    step = (TREND_WIDTH - 20) / (len(oldest_first) - 1)
-
-    def points(key):
-        return " ".join(
-            f"{10 + i * step:.1f},{TREND_HEIGHT - 10 - (r[key] - 1) / 4 * (TREND_HEIGHT - 20):.1f}"
-            for i, r in enumerate(oldest_first)
-        )
-
-    return {"dependence": points("dependence"), "independence": points("independence")}
-
-
-@login_required
-@never_cache
-def practice_page(request):
-    """The personal side: the self-assessment, one's own results and their trend."""
-    couple = request.user.active_couple()
-    if couple is None:
-        return redirect("pair")
-    page = practice.assessment_page(user=request.user)
-    for result in page["history"]:
-        result["words"] = WORDS[f"pattern_{result['pattern']}"]
-        result["name"] = result["pattern"].replace("_", "-")
-    partner = next((p for p in couple.partners() if p.pk != request.user.pk), None)
-    shared = practice.assessments_shared(user_ids=[partner.pk]).get(partner.pk) if partner else None
-    context = {
-        "boot": _boot(request.user),
-        "page": "practice",
-        "couple": couple,
-        "assessment": page,
-        "scale": list(practice.SCALE),
-        "trend": _trend(page["history"]),
-        "trend_size": {"width": TREND_WIDTH, "height": TREND_HEIGHT},
-        "partner": partner,
-        "partner_shared": shared,
-        "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
-        "practices": practice.practices_page(user=request.user),
-        "tender_prompt": WORDS["tender_prompt"],
-        "checkin": practice.checkins_of(
-            user=request.user, week=practice.week_of(practice.today_of(request.user))
-        ),
-        "checkin_block": couple.blocks.filter(name=practice.CHECKIN_BLOCK).first(),
-        "days": DAYS,
-        "asks": [
-            {
-                **ask,
-                "mine": ask["by"] == request.user.pk,
-                "answer_words": WORDS[f"ask_{ask['answer']}"] if ask["answer"] else "",
-            }
-            for ask in practice.asks_recent(user=request.user)[:10]
-        ],
-    }
-    return render(request, "signals/practice.html", context)
-
 
 settings_page = _paired_page("signals/settings.html", "settings")
 
@@ -536,9 +470,10 @@ def service_worker_script() -> str:
     script = (STATIC / "sw.js").read_text()
     assert SW_VERSION in script, f"sw.js names its cache {SW_VERSION}"
     digest = hashlib.sha256()
-    files = [*STATIC.rglob("*"), *Path(settings.LOCALE_PATHS[0]).rglob("djangojs.po")]
-    for path in sorted(f for f in files if f.is_file()):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    apps = Path(settings.BASE_DIR)  # each app's static/<app>/ files, and the catalogues
+    files = [*apps.glob("*/static/*/*"), *apps.glob("config/locale/*/LC_MESSAGES/djangojs.po")]
+    for path in sorted(f for f in files if f.is_file() and not f.is_relative_to(settings.STATIC_ROOT)):
+        digest.update(str(path.relative_to(apps)).encode() + b"\0" + path.read_bytes())
     return script.replace(SW_VERSION, f"porchlight-{digest.hexdigest()[:12]}")
 
 

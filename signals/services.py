@@ -21,16 +21,17 @@ from couples.services import (
     op_event_check,
     op_id_clean,
 )
+from couples.validators import choice_with_note_clean
+from practice.services import assessments_shared
 from rhythms.models import Preview
 from rhythms.services import muted_blocks, previews_live, reminders_reschedule, rhythm_now
 from signals.models import Answer, Flag, Reply, Signal, SignalSpan, State
-from signals.practice import assessments_shared, choice_with_note_clean
 from signals.words import WORDS
 
 
 def signal_validate(*, state, note) -> str:
     return choice_with_note_clean(
-        field="state", value=state, choices=State.values, problem="bad_state", note=note
+        field="state", value=state, choices=State.values, message=WORDS["bad_state"], note=note
     )
 
 
@@ -161,7 +162,7 @@ def signal_answer(
     event in one transaction. `to`, when given, must be the partner. Returns the event
     and whether it is new (False: a retry of the same op_id, nothing written)."""
     note = choice_with_note_clean(
-        field="reply", value=reply, choices=Reply.values, problem="bad_reply", note=note
+        field="reply", value=reply, choices=Reply.values, message=WORDS["bad_reply"], note=note
     )
     if to is not None and to == user.pk:
         raise ServiceError("own_light", WORDS["own_light"])

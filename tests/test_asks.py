@@ -4,7 +4,7 @@ import pytest
 
 from couples.models import Event
 from couples.services import account_delete
-from signals.models import Ask
+from practice.models import Ask
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import time_machine
 
 from couples.models import Event
 from couples.services import account_delete
-from signals.models import CheckIn
+from practice.models import CheckIn
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from signals.services import signal_set
 from tests.communicators import frame, open_socket
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "couples", "signals", "rhythms"]
+APPS = ["config", "couples", "signals", "rhythms", "practice"]
 CATALOGUES = ROOT / "config" / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
@@ -111,7 +111,7 @@ def test_it_has_no_unmarked_words_in_the_pages_scripts():
     """A string with words in it goes through gettext; addresses, selectors, event
     kinds and the like have none."""
     found = []
-    for script in (ROOT / "signals" / "static" / "signals").glob("*.js"):
+    for script in (s for app in APPS for s in (ROOT / app / "static" / app).glob("*.js")):
         if script.name == "sw.js":  # the service worker shows only what a push brought
             continue
         source = JS_COMMENT.sub(r"\1", script.read_text())

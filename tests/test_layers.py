@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ABOVE = {"couples": {"rhythms", "signals", "config"}, "rhythms": {"signals", "config"}, "signals": {"config"}}
+ABOVE = {
+    "couples": {"rhythms", "practice", "signals", "config"},
+    "rhythms": {"practice", "signals", "config"},
+    "practice": {"signals", "config"},
+    "signals": {"config"},
+}
 
 
 def imported(app: str) -> dict[str, set[str]]:

@@ -152,15 +152,17 @@ def cache_name(script: str) -> str:
     return re.search(r'const VERSION = "(porchlight-[0-9a-f]{12})";', script).group(1)
 
 
-def test_it_names_the_workers_cache_for_the_files_it_holds(db, tmp_path, monkeypatch):
+def test_it_names_the_workers_cache_for_the_files_it_holds(db, tmp_path, settings):
     """The worker serves static files from its cache first: a changed file must give the
     cache a new name, or phones would keep the old one."""
     before = cache_name(Client().get("/sw.js").content.decode())
     assert cache_name(Client().get("/sw.js").content.decode()) == before  # the same files, the same name
-    changed = tmp_path / "signals"
-    shutil.copytree(pages.STATIC, changed)
-    (changed / "app.css").write_text((changed / "app.css").read_text() + "\n.tabs { gap: 3px; }\n")
-    monkeypatch.setattr(pages, "STATIC", changed)
+    for app in ("signals", "practice"):
+        shutil.copytree(settings.BASE_DIR / app / "static", tmp_path / app / "static")
+    shutil.copytree(settings.BASE_DIR / "config" / "locale", tmp_path / "config" / "locale")
+    practice_js = tmp_path / "practice" / "static" / "practice" / "practice.js"
+    practice_js.write_text(practice_js.read_text() + "\n// changed\n")
+    settings.BASE_DIR = tmp_path
     pages.service_worker_script.cache_clear()
     try:
         after = cache_name(Client().get("/sw.js").content.decode())

@@ -7,8 +7,8 @@ from channels.db import database_sync_to_async
 
 from couples.models import Event
 from couples.services import account_delete
-from signals.models import Assessment
-from signals.practice import ITEMS, pattern_of
+from practice.models import Assessment
+from practice.services import ITEMS, pattern_of
 from tests.communicators import frame, open_socket
 from tests.conftest import client_for
 

@@ -1,5 +1,5 @@
 // Practice: the private self-assessment, and sharing a result with the partner.
-import { api, firstError } from "./common.js";
+import { api, firstError } from "../signals/common.js";
 
 const $ = (id) => document.getElementById(id);
 

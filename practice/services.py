@@ -21,10 +21,10 @@ from couples.services import (
     event_append,
     event_for_op,
 )
-from couples.validators import clean_short_text
+from couples.validators import NOTE_MAX, choice_with_note_clean, clean_short_text
+from practice.models import ASK_MAX, Ask, Assessment, CheckIn, JournalEntry, SelfCare
+from practice.words import WORDS
 from rhythms.services import previews_live
-from signals.models import ASK_MAX, NOTE_MAX, Ask, Assessment, CheckIn, JournalEntry, SelfCare
-from signals.words import WORDS
 
 # Ten items, five a dimension, each answered 1 ("very uncomfortable") to 5 ("very
 # comfortable"). The ids are the public contract; the words may change.
@@ -41,21 +41,6 @@ ITEMS = [
     ("inner_space", "independence", _("Keeping some inner space not fully open to my partner")),
 ]
 SCALE = range(1, 6)
-
-
-def choice_with_note_clean(*, field: str, value, choices, problem: str, note) -> str:
-    """A choice (a light, an answer) and the note that goes with it: the note cleaned, or
-    a ValidationError naming each field that is wrong."""
-    errors = {}
-    if value not in choices:
-        errors[field] = [WORDS[problem]]
-    try:
-        note = clean_short_text(note, max_length=NOTE_MAX)
-    except ValidationError as e:
-        errors["note"] = e.messages
-    if errors:
-        raise ValidationError(errors)
-    return note
 
 
 def assessment_items() -> list[dict]:
@@ -182,7 +167,7 @@ def ask_make(*, user: User, text, op_id: str | None = None) -> tuple[Event, bool
 def ask_answer(*, user: User, ask_id: int, answer, note="") -> Event:
     """The partner answers yes or not now (with a note if they like)."""
     note = choice_with_note_clean(
-        field="answer", value=answer, choices=ASK_ANSWERS, problem="ask_answer", note=note
+        field="answer", value=answer, choices=ASK_ANSWERS, message=WORDS["ask_answer"], note=note
     )
     with transaction.atomic():
         couple = couple_active_locked(user=user)
@@ -410,3 +395,33 @@ def checkins_of(*, user: User, week) -> dict:
     if mine is not None and theirs is not None:
         partner.update(theirs.as_dict())
     return {"week": week, "mine": mine.as_dict() if mine else None, "partner": partner}
+
+
+def practice_export(*, user: User) -> dict:
+    """What the person wrote in their practice, for the export of their own data
+    (signals.ownership): their results with their answers, journal, self-care list,
+    check-ins, asks, and their answers to the partner's asks."""
+    return {
+        "assessments": [
+            {**a.as_dict(), "answers": a.answers} for a in Assessment.objects.filter(user=user).order_by("at")
+        ],
+        "journal": [e.as_dict() for e in JournalEntry.objects.filter(user=user).order_by("at")],
+        "self_care": [item for care in SelfCare.objects.filter(user=user) for item in care.items],
+        "checkins": [
+            {"week": c.week, "appreciation": c.appreciation, "need": c.need, "at": c.at.isoformat()}
+            for c in CheckIn.objects.filter(user=user).order_by("at")
+        ],
+        "asks": [
+            {"at": a.at.isoformat(), "text": a.text, "answer": a.answer or None}
+            for a in Ask.objects.filter(by=user).order_by("at")
+        ],
+        "ask_answers": [
+            {"at": e.at.isoformat(), "answer": e.data["answer"], "note": e.data.get("note", "")}
+            for e in Event.objects.filter(actor=user, kind="ask.answered").order_by("at")
+        ],
+    }
+
+
+def asks_purge(*, couple, cutoff) -> None:
+    """The retention purge's part: answered asks made before `cutoff`."""
+    Ask.objects.filter(couple=couple, at__lt=cutoff, answered_at__isnull=False).delete()
