@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import django
 
+from bench import report
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
@@ -168,15 +170,11 @@ def main() -> int:
     ]
     for name, p50, p95, top in results:
         lines.append(f"| {name} | {p50:.2f} | {p95:.2f} | {top:.2f} | {p50 / floor:.0f}x |")
-    print("\n".join(lines))
+    report(lines)
     slow = [name for name, p50, p95, _ in results[1:] if p95 >= 100]
     if slow:
         print(f"over 100 ms at p95: {slow}", file=sys.stderr)
         return 1
-    out = os.environ.get("BENCH_OUT")
-    if out:
-        with open(out, "w") as f:
-            f.write("\n".join(lines) + "\n")
     return 0
 
 

@@ -20,6 +20,8 @@ import time
 
 import django
 
+from bench import report
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
@@ -73,11 +75,7 @@ def main() -> int:
             wall.append(time.perf_counter() - w)
         c, w = statistics.median(cpu) * 1000, statistics.median(wall) * 1000
         lines.append(f"| {name} | {c:.2f} | {w:.2f} | {c * RATE / 1000:.2f} |")
-    print("\n".join(lines))
-    out = os.environ.get("BENCH_OUT")
-    if out:
-        with open(out, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    report(lines)
     return 0
 
 
