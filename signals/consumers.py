@@ -302,9 +302,7 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         retry and SQLite in the database thread."""
         if inloop.signal_set_in_loop_possible(state):
             try:
-                event = await inloop.signal_set_in_loop(
-                    user=user, state=state, note=note, op_id=op_id, couple_id=self.couple_id
-                )
+                event = await inloop.signal_set_in_loop(user=user, state=state, note=note, op_id=op_id)
                 return event, True
             except inloop.InThread:
                 pass

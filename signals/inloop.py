@@ -10,11 +10,8 @@ and its semantics are signal_set's (signals.services); PostgreSQL only. What nee
 ORM in the same transaction stays in the thread: a red (it may raise a gentle flag) and
 a retried op_id.
 
-Each loop has one connection and one writer task on it. Taps that come while a batch is
-in flight wait, and go together in the next: one pipeline, one round trip, one commit
-(alone, each tap was its own round trip and its own commit, and the taps queued behind a
-stall were written one by one). A batch is one implicit transaction, so a tap that fails
-fails them all, none written; each is then written again alone, and only that one fails.
+Each loop has one connection, in autocommit: a tap is one statement and its own
+transaction, and the loop's taps take turns on the connection.
 """
 
 import asyncio
@@ -27,11 +24,9 @@ from couples.bell import bell_ring_in_loop
 from couples.connections import connection_ended
 from couples.loops import loop_local
 from couples.models import Event
-from couples.services import NotPaired, event_messages, op_id_clean
+from couples.services import event_messages, op_id_clean
 from signals import services
 from signals.models import State
-
-BATCH_MAX = 64
 
 
 class InThread(Exception):
@@ -39,35 +34,28 @@ class InThread(Exception):
 
 
 class _Line:
-    """A loop's connection, and the taps waiting for it."""
+    """A loop's connection, and the turn to use it."""
 
     def __init__(self):
         self.conn: psycopg.AsyncConnection | None = None
-        self.waiting: list[tuple[int, dict, asyncio.Future]] = []
-        self.writer: asyncio.Task | None = None
+        self.turn = asyncio.Lock()
 
 
 def signal_set_in_loop_possible(state) -> bool:
     return connection.vendor == "postgresql" and state in (State.GREEN, State.YELLOW)
 
 
-async def signal_set_in_loop(*, user, state: str, note: str, op_id: str | None, couple_id: int = 0):
+async def signal_set_in_loop(*, user, state: str, note: str, op_id: str | None):
     """signal_set for a green or yellow light, from a coroutine. Raises InThread when the
-    database thread must do it (a retried op_id); validation and NotPaired as signal_set.
-    `couple_id`, the couple the caller believes the person is in, orders a batch."""
+    database thread must do it (a retried op_id); validation and NotPaired as signal_set."""
     note = services.signal_validate(state=state, note=note)
     op_id_clean(op_id)
-    loop = asyncio.get_running_loop()
-    line = _line()
     tap = {"user": user, "state": state, "note": note, "op_id": op_id, "now": timezone.now()}
-    # The writer task owns the tap: a socket that closes meanwhile cancels only its wait,
-    # and the event, once written, is rung all the same.
-    written = loop.create_future()
+    # The write is a task of its own: a socket that closes meanwhile cancels only its
+    # wait, and the event, once written, is rung all the same.
+    written = asyncio.ensure_future(_write(_line(), tap))
     written.add_done_callback(_observed)
-    line.waiting.append((couple_id, tap, written))
-    if line.writer is None or line.writer.done():
-        line.writer = loop.create_task(_write_waiting(line))
-    outcome = await written
+    outcome = await asyncio.shield(written)
     if not isinstance(outcome, Event):
         raise InThread()  # a retried op_id: the thread answers with the earlier event
     return outcome
@@ -79,76 +67,32 @@ def _observed(written: asyncio.Future) -> None:
         written.exception()
 
 
-async def _write_waiting(line: _Line) -> None:
-    while line.waiting:
-        batch, line.waiting = line.waiting[:BATCH_MAX], line.waiting[BATCH_MAX:]
-        # Every batch takes its couples' locks in one order, so that two workers' batches
-        # cannot deadlock (a single tap's transaction holds one couple's lock at a time).
-        batch.sort(key=lambda waiting: waiting[0])
-        taps = [tap for _, tap, _ in batch]
-        try:
-            with connection.wrap_database_errors:  # psycopg's errors as Django's
-                # A connection an error broke is replaced by the next batch's _connected.
-                outcomes = await _taps(await _connected(line), taps)
-        except Exception as error:
-            outcomes = [error] * len(batch)
-        for (_, _, written), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Event):
-                bell_ring_in_loop(*event_messages(outcome))
-            if written.done():
-                continue
-            if isinstance(outcome, Exception):
-                written.set_exception(outcome)
-            else:
-                written.set_result(outcome)
+async def _write(line: _Line, tap: dict):
+    """The tap's Event, or the id of the earlier event of its op_id (a retry, nothing
+    written); rung once written."""
+    async with line.turn:
+        with connection.wrap_database_errors:  # psycopg's errors as Django's
+            # A connection an error broke is replaced at the next tap (_connected).
+            conn = await _connected(line)
+            cursor = await conn.execute(*services.light_set_statement(**tap), prepare=True)
+            outcome = services.light_set_outcome(await cursor.fetchone(), **tap)
+    if isinstance(outcome, Event):
+        bell_ring_in_loop(*event_messages(outcome))
+    return outcome
 
 
 async def _connected(line: _Line) -> psycopg.AsyncConnection:
     conn = line.conn
-    # Found before a batch, a connection the server ended while idle (a restart) is
-    # replaced, so the batch goes through. Found by the batch itself, whether its
-    # statements ran could not be told, so each of its taps fails (unavailable) and the
-    # phones try again with their op_ids.
+    # Found before a tap, a connection the server ended while idle (a restart) is
+    # replaced, so the tap goes through. Found by the tap itself, whether its statement
+    # ran could not be told, so it fails (unavailable) and the phone tries again with its
+    # op_id.
     if conn is not None and not connection_ended(conn):
         return conn
     if conn is not None:
         await conn.close()
     line.conn = await _connect()
     return line.conn
-
-
-async def _taps(conn: psycopg.AsyncConnection, taps: list[dict]) -> list:
-    """Each tap's outcome: its Event, the id of the earlier event of its op_id (a retry,
-    nothing written), or its exception. A tap is one statement, porchlight_light_set
-    (signals.services.light_set_statement), in autocommit; a batch's statements go in one
-    pipeline, one implicit transaction until its Sync."""
-    if len(taps) > 1:
-        try:
-            async with conn.pipeline():
-                cursors = [
-                    await conn.execute(*services.light_set_statement(**tap), prepare=True) for tap in taps
-                ]
-            return [_outcome(await cursor.fetchone(), tap) for cursor, tap in zip(cursors, taps, strict=True)]
-        except psycopg.Error:
-            if conn.broken:
-                raise  # whether the batch committed cannot be told: every tap fails
-    return [await _tap_alone(conn, tap) for tap in taps]
-
-
-async def _tap_alone(conn: psycopg.AsyncConnection, tap: dict):
-    try:
-        with connection.wrap_database_errors:
-            cursor = await conn.execute(*services.light_set_statement(**tap), prepare=True)
-            return _outcome(await cursor.fetchone(), tap)
-    except Exception as error:
-        return error
-
-
-def _outcome(row, tap: dict):
-    try:
-        return services.light_set_outcome(row, **tap)
-    except NotPaired as error:
-        return error
 
 
 def _line() -> _Line:
@@ -160,5 +104,5 @@ async def _connect() -> psycopg.AsyncConnection:
     name under tests), without its sync cursor class."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
-    # Autocommit: a tap is one statement, or a batch one pipeline, its own transaction (_taps).
+    # Autocommit: a tap is one statement, its own transaction.
     return await psycopg.AsyncConnection.connect(**params, autocommit=True)
