@@ -36,7 +36,8 @@ ORIGIN = uuid.uuid4().hex.encode()
 RETRY_SECONDS = 0.5
 FIRST_SUBSCRIBE_SECONDS = 2.0
 
-# The rest per event loop (couples.loops): its subscription, publisher and Redis client.
+# This process's; what each event loop needs (its subscription, publisher and Redis
+# client) is kept in couples.loops.
 _listeners: dict[str, dict] = defaultdict(dict)  # name -> {listener: its event loop}
 _on_back: list = []  # called in the loop when the subscription is back after a loss
 _tasks: set[asyncio.Task] = set()  # strong references: the loop keeps only weak ones
