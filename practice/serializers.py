@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from couples.validators import NOTE_MAX
+from practice.models import ASK_MAX
+
 
 class AssessmentItemSerializer(serializers.Serializer):
     id = serializers.CharField()
@@ -43,13 +46,13 @@ class AskSerializer(serializers.Serializer):
 
 
 class AskMakeSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=140, help_text="at most 140 characters")
+    text = serializers.CharField(max_length=ASK_MAX, help_text=f"at most {ASK_MAX} characters")
     op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
 
 class AskAnswerSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "not_now"])
-    note = serializers.CharField(max_length=280, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class JournalWriteSerializer(serializers.Serializer):
@@ -59,8 +62,8 @@ class JournalWriteSerializer(serializers.Serializer):
     intensity_after = serializers.JSONField(
         required=False, default=None, help_text="0 to 10, five minutes later"
     )
-    trigger = serializers.CharField(required=False, allow_blank=True, default="", max_length=140)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=280)
+    trigger = serializers.CharField(required=False, allow_blank=True, default="", max_length=ASK_MAX)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class JournalEntrySerializer(serializers.Serializer):
@@ -92,8 +95,8 @@ class PracticesSerializer(serializers.Serializer):
 
 class CheckInWriteSerializer(serializers.Serializer):
     week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
-    appreciation = serializers.CharField(max_length=280)
-    need = serializers.CharField(max_length=280)
+    appreciation = serializers.CharField(max_length=NOTE_MAX)
+    need = serializers.CharField(max_length=NOTE_MAX)
 
 
 class CheckInQuerySerializer(serializers.Serializer):

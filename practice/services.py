@@ -1,6 +1,7 @@
 """The personal side of the method: a private self-assessment of one's pattern
 (hyper-independent, over-dependent, interdependent), shared with the partner only when
-the person says so."""
+the person says so; the practices and their private journal; small asks of the partner;
+weekly check-ins that each partner reads once both have written."""
 
 import re
 from datetime import date
