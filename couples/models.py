@@ -1,8 +1,9 @@
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +17,29 @@ INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 INVITE_LENGTH = 8
 
 
+def username_normal(raw: str) -> str:
+    """The one spelling of a username, wherever one is stored, looked up, counted or
+    compared: Unicode's compatibility form (NFKC, as Django's own forms fold it: a
+    fullwidth or mathematical "ａ" is "a"), without surrounding space."""
+    return unicodedata.normalize("NFKC", raw).strip()
+
+
+def email_normal(raw: str) -> str:
+    """An e-mail address as it is stored and counted: NFKC, trimmed, the domain lower case."""
+    return UserManager.normalize_email(unicodedata.normalize("NFKC", raw).strip())
+
+
+class PeopleManager(UserManager):
+    def get_by_natural_key(self, username):
+        # Every log-in path (the API, the HTML form, anything using ModelBackend) finds
+        # the account by the normal form, so no spelling of a name is a second door.
+        return super().get_by_natural_key(username_normal(username))
+
+    def username_taken(self, username: str) -> bool:
+        """Taken in any case, as Django's sign-up form holds it."""
+        return self.filter(username__iexact=username_normal(username)).exists()
+
+
 class User(AbstractUser):
     display_name = models.CharField(max_length=60)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
@@ -24,6 +48,12 @@ class User(AbstractUser):
     # `email` (Django's) is optional; it is used only once its owner followed the link
     # mailed to it (couples/mail.py).
     email_verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PeopleManager()
+
+    @classmethod
+    def normalize_username(cls, username):
+        return username_normal(username) if isinstance(username, str) else username
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -1,11 +1,12 @@
 from datetime import date
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from couples.language import language_asked
-from couples.models import Invite, User
+from couples.models import Invite, User, username_normal
 from couples.validators import validate_timezone
 from couples.words import WORDS
 
@@ -51,14 +52,22 @@ class RegisterSerializer(serializers.ModelSerializer):
         model = User
         fields = ["username", "password", "display_name", "timezone", "language"]
         extra_kwargs = {
+            # Uniqueness is validate_username's, on the name's normal form.
+            "username": {"validators": [UnicodeUsernameValidator()]},
             "display_name": {"required": True},
             "timezone": {"required": False},
             "language": {"required": False, "help_text": "Defaults to the request's Accept-Language"},
         }
 
+    def validate_username(self, value):
+        value = username_normal(value)
+        if User.objects.username_taken(value):
+            raise serializers.ValidationError(WORDS["username_taken"], code="taken")
+        return value
+
     def validate(self, attrs):
-        # The username's uniqueness is checked by its field before this runs, so a
-        # taken name costs no password hash.
+        # The username's uniqueness is checked by validate_username before this runs,
+        # so a taken name costs no password hash.
         candidate = User(username=attrs["username"], display_name=attrs.get("display_name", ""))
         password_validation.validate_password(attrs["password"], candidate)
         return attrs
@@ -70,6 +79,9 @@ class RegisterSerializer(serializers.ModelSerializer):
 
 class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
+
+    def validate_username(self, value):
+        return username_normal(value)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 

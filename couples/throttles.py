@@ -21,16 +21,20 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
+from couples.models import username_normal
+
 KNOWN_DAYS = 30
 KNOWN_COOKIE = "porchlight_known"
 KNOWN_SALT = "porchlight.login.known"
 
 
 def account_digest(username) -> str | None:
-    # Hashed: a username may hold any character, a cache key may not.
-    if not isinstance(username, str) or not username.strip():
+    """The key an account's limits count under: its username's normal form, in any case
+    (as uniqueness holds it), so that no spelling of one name has limits of its own.
+    Hashed: a username may hold any character, a cache key may not."""
+    if not isinstance(username, str) or not username_normal(username):
         return None
-    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return hashlib.sha256(username_normal(username).casefold().encode()).hexdigest()[:32]
 
 
 class AddressThrottle(SimpleRateThrottle):

@@ -21,6 +21,7 @@ WORDS = {
     "not_found": _("There is nothing here."),
     "server_error": _("Something went wrong on our side. Please try again."),
     "bad_password": _("That is not your password."),
+    "username_taken": _("That username is taken. Please choose another."),
     "bad_credentials": _("That username and password do not match."),
     "bad_op_id": _("op_id is up to 64 letters, digits, '-', '_', ':' or '.'."),
     "op_id_reused": _("This op_id was already used for a different change."),

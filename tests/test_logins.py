@@ -94,3 +94,78 @@ def test_it_takes_the_address_a_trusted_proxy_saw(alice, settings):
     ]
     assert statuses[-1] == 429
     assert api_login(proxy, PASSWORD, x_forwarded_for="203.0.113.51").status_code == 200
+
+
+# One spelling of a name: fullwidth and mathematical letters fold to the plain name
+# (NFKC) in every log-in path, every limit and at sign-up.
+SPELLINGS = ["alice", "ａｌｉｃｅ", "𝐚𝐥𝐢𝐜𝐞", "𝔞𝔩𝔦𝔠𝔢", " Alice "]
+
+
+def spelled_login(address: str, username: str, password: str, *, form: bool):
+    if form:
+        return Client().post(
+            "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+        )
+    return APIClient().post(
+        "/api/auth/token/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+@pytest.mark.parametrize("form", [True, False], ids=["form", "api"])
+def test_it_counts_every_spelling_of_a_name_as_one_account(alice, generous_address_limit, form):
+    failed = 200 if form else 400
+    statuses = [
+        spelled_login("192.0.2.30", SPELLINGS[i % len(SPELLINGS)], "guess", form=form).status_code
+        for i in range(12)
+    ]
+    assert statuses[:10] == [failed] * 10 and set(statuses[10:]) == {429}
+    for spelling in SPELLINGS:  # blocked here, whichever way it is written
+        assert spelled_login("192.0.2.30", spelling, PASSWORD, form=form).status_code == 429, spelling
+
+
+def test_it_slows_guesses_from_many_addresses_in_any_spelling(alice, generous_address_limit):
+    guesses = [
+        spelled_login(f"203.0.113.{i}", SPELLINGS[i % len(SPELLINGS)], "guess", form=i % 2 == 0).status_code
+        for i in range(36)
+    ]
+    assert 429 in guesses
+    assert guesses.index(429) == 20
+    assert spelled_login("203.0.113.99", "ａｌｉｃｅ", PASSWORD, form=True).status_code == 429
+
+
+@pytest.mark.parametrize("form", [True, False], ids=["form", "api"])
+def test_it_logs_in_with_any_spelling_of_the_name(alice, form):
+    response = spelled_login("192.0.2.31", "𝐚𝐥𝐢𝐜𝐞", PASSWORD, form=form)
+    assert response.status_code == (302 if form else 200)
+
+
+@pytest.mark.parametrize("spelling", ["ａｌｉｃｅ", "𝐚𝐥𝐢𝐜𝐞", "ALICE", "alice "])
+def test_it_refuses_a_sign_up_whose_name_folds_to_a_taken_one(alice, spelling):
+    r = APIClient().post(
+        "/api/auth/register/",
+        {"username": spelling, "password": "a long quiet morning", "display_name": "Eve"},
+        format="json",
+    )
+    assert r.status_code == 400, r.json()
+    assert r.json()["code"] == "invalid"
+    assert r.json()["errors"]["username"] == ["That username is taken. Please choose another."]
+    form = Client().post(
+        "/accounts/register/",
+        {
+            "username": spelling,
+            "display_name": "Eve",
+            "timezone": "UTC",
+            "password1": "a long quiet morning",
+            "password2": "a long quiet morning",
+        },
+    )
+    assert form.status_code == 200 and b"already exists" in form.content
+
+
+def test_it_stores_a_new_name_in_its_normal_form(db):
+    r = APIClient().post(
+        "/api/auth/register/",
+        {"username": "ｄａｎａ", "password": "a long quiet morning", "display_name": "Dana"},
+        format="json",
+    )
+    assert r.status_code == 201 and r.json()["username"] == "dana"
