@@ -344,6 +344,8 @@ PORCHLIGHT = {
             "signals.ownership.history_purge_next",
         ],
         "push": ["signals.push.push_send_next"],
+        # The outbox (couples/mail.py): a slow mail server holds up no push, nor reminder.
+        "mail": ["couples.mail.mail_send_next"],
     },
     "PUSH_TIMEOUT_SECONDS": envint("PORCHLIGHT_PUSH_TIMEOUT_SECONDS", 10),
     "PUSH_MAX_ATTEMPTS": envint("PORCHLIGHT_PUSH_MAX_ATTEMPTS", 5),

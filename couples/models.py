@@ -251,3 +251,25 @@ class PushDevice(models.Model):
 
     def as_dict(self) -> dict:
         return {"id": self.pk, "label": self.label, "include_text": self.include_text}
+
+
+class OutgoingMail(models.Model):
+    """A mail waiting to go out (couples/mail.py). A request only writes this row; the
+    background loop sends it, so no request waits on a mail server, nor tells by its
+    timing whether an address has an account. What it says is written when it is sent."""
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify"  # confirm an address given to `user`
+        RESET = "reset"  # a password reset link, to each account with this verified address
+        LOGIN_LINK = "login_link"  # a one-time log-in link, likewise
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    to = models.EmailField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Where the links in it point: the address the request came to.
+    base_url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_try_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)

@@ -82,6 +82,7 @@ class CredentialsSerializer(serializers.Serializer):
 
     def validate_username(self, value):
         return username_normal(value)
+
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
@@ -151,6 +152,10 @@ def errors(*statuses: int) -> dict:
 
 class PasswordResetSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class AccountDeleteSerializer(serializers.Serializer):

@@ -100,6 +100,19 @@ class LoginGuard:
         for throttle in self.throttles:
             throttle.failed()
 
+    def lift(self) -> None:
+        """Forget the failures counted against this account (from anywhere) and from
+        this address: its owner proved who they are by a mailed link."""
+        cache.delete_many([throttle.key for throttle in self._failure_throttles()])
+
+    def _failure_throttles(self):
+        if self.account is None:
+            return []
+        both = [AccountAddressFailures(f"{self.account}_{self.address}"), AccountFailures(self.account)]
+        for throttle in both:
+            throttle.key = throttle.get_cache_key(self.request, None)
+        return both
+
     def succeeded(self, response) -> None:
         seconds = KNOWN_DAYS * 86400
         cache.set(self._known_key(), 1, seconds)

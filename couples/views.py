@@ -15,9 +15,11 @@ from rest_framework.views import APIView
 from couples import mail, services
 from couples.api import request_login
 from couples.middleware import forget_this_browser
+from couples.models import OutgoingMail
 from couples.serializers import (
     AccountDeleteSerializer,
     CredentialsSerializer,
+    DetailSerializer,
     InviteSerializer,
     PasswordChangeSerializer,
     PasswordResetSerializer,
@@ -123,13 +125,22 @@ class PasswordResetView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [PasswordResetThrottle]
+    kind, sent = OutgoingMail.Kind.RESET, "reset_sent"
 
-    @extend_schema(request=PasswordResetSerializer, responses={202: None, **errors(400, 429)})
+    @extend_schema(request=PasswordResetSerializer, responses={202: DetailSerializer, **errors(400, 429)})
     def post(self, request):
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        mail.password_reset_request(email=serializer.validated_data["email"], request=request._request)
-        return Response({"detail": str(WORDS["reset_sent"])}, status=status.HTTP_202_ACCEPTED)
+        base_url = request.build_absolute_uri("/")[:-1]
+        mail.link_request(kind=self.kind, email=serializer.validated_data["email"], base_url=base_url)
+        return Response({"detail": str(WORDS[self.sent])}, status=status.HTTP_202_ACCEPTED)
+
+
+class LoginLinkView(PasswordResetView):
+    """A one-time log-in link by mail, for an owner whose account strangers' guesses
+    locked: always 202, as a reset."""
+
+    kind, sent = OutgoingMail.Kind.LOGIN_LINK, "login_link_sent"
 
 
 class MeView(APIView):

@@ -28,6 +28,10 @@ WORDS = {
     "reset_sent": _(
         "If that address belongs to an account and was confirmed, a link to choose a new password is on its way."
     ),
+    "login_link_sent": _(
+        "If that address belongs to an account and was confirmed, a link to log in is on its way."
+    ),
+    "mail_limit": _("That address or this account has had enough mail for now. Please try again in an hour."),
     "invalid_fields": _("Please check the highlighted fields."),
     "out_of_range": _("A value is out of range."),
     "conflict": _("That clashed with another change. Please try again."),

@@ -19,18 +19,20 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.i18n import JavaScriptCatalog
 
+from couples import mail
 from couples import services as couples_services
 from couples.bell import bell_ok
 from couples.language import language_asked
-from couples.mail import VerifiedPasswordResetForm, email_verify
+from couples.mail import email_verify, login_link_tokens
 from couples.middleware import forget_this_browser
-from couples.models import Event, User
+from couples.models import Event, OutgoingMail, User
 from couples.throttles import LoginGuard, address_wait, password_reset_wait
 from couples.validators import validate_timezone
 from rhythms.words import DAYS, PRESETS
@@ -103,15 +105,17 @@ class LoginPage(auth_views.LoginView):
         return response
 
 
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/")[:-1]
+
+
 class PasswordResetPage(auth_views.PasswordResetView):
-    """Django's reset form: a link to each account whose verified address this is. The
-    next page says the same whether there was one or not."""
+    """Django's reset form, its mail queued (couples.mail): a link to each account whose
+    verified address this is. The next page says the same whether there was one or not."""
 
     template_name = "signals/password_reset.html"
-    form_class = VerifiedPasswordResetForm
-    subject_template_name = "couples/mail/password_reset_subject.txt"
-    email_template_name = "couples/mail/password_reset_email.txt"
     success_url = reverse_lazy("password-reset-sent")
+    kind = OutgoingMail.Kind.RESET
 
     def post(self, request, *args, **kwargs):
         wait = password_reset_wait(request)
@@ -119,10 +123,32 @@ class PasswordResetPage(auth_views.PasswordResetView):
             return throttled(request, wait)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        mail.link_request(kind=self.kind, email=form.cleaned_data["email"], base_url=_base_url(self.request))
+        return redirect(self.success_url)
+
+
+class LoginLinkRequestPage(PasswordResetPage):
+    """Ask for a one-time log-in link: the owner's way in while strangers' guesses hold
+    the account locked."""
+
+    template_name = "signals/login_link.html"
+    success_url = reverse_lazy("login-link-sent")
+    kind = OutgoingMail.Kind.LOGIN_LINK
+
+
+def _way_in(request, user, response):
+    """The owner got in by a mailed link: what strangers' guesses locked is lifted, and
+    this place is known from now on."""
+    guard = LoginGuard(request, user.username)
+    guard.lift()
+    guard.succeeded(response)
+    return response
+
 
 class PasswordResetConfirmPage(auth_views.PasswordResetConfirmView):
     """Django's set-a-new-password page; the new password ends every other login and
-    socket of the person, as a changed one does."""
+    socket of the person, as a changed one does, and lifts a lock on logging in."""
 
     template_name = "signals/password_reset_confirm.html"
     success_url = reverse_lazy("password-reset-done")
@@ -130,7 +156,27 @@ class PasswordResetConfirmPage(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         couples_services.user_password_changed(user=form.user)
-        return response
+        return _way_in(self.request, form.user, response)
+
+
+@require_http_methods(["GET", "POST"])
+def login_link(request, uidb64: str, token: str):
+    """A mailed one-time log-in link. GET only asks (mail scanners fetch links); the
+    button logs in."""
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not login_link_tokens.check_token(user, token[:100]):
+        return render(request, "signals/message.html", {"message": "login_link_bad"}, status=400)
+    if request.method == "GET":
+        return render(request, "signals/login_link_confirm.html", {"person": user})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return _way_in(request, user, redirect("home"))
+
+
+def login_link_sent(request):
+    return render(request, "signals/message.html", {"message": "login_link_sent"})
 
 
 def password_reset_sent(request):

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from couples.mail import mail_send_next
 from couples.models import Event, PushDevice, User
 from rhythms.services import block_create
 from signals import push
@@ -333,6 +334,7 @@ def test_it_mails_a_reset_in_the_language_of_the_person_it_goes_to(alice, settin
     )
     assert r.status_code == 202
     assert r.json()["detail"].startswith("If that address")  # the asker's language
+    assert mail_send_next(timezone.now())
     [sent] = mail.outbox
     assert sent.subject == "重设你的 Porchlight 密码"
     assert "要为你的 Porchlight 账户设置新密码" in sent.body
