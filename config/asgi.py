@@ -16,12 +16,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 # Every view's imports now, not in a worker's first request: 0.7 s on the machine of
 # docs/benchmarks.md, with the GIL held and that worker's sockets waiting.
 import config.urls  # noqa: E402, F401
 from config.collector import gc_full_every, gc_settle  # noqa: E402
 from config.http import ThreadKeepingASGIHandler  # noqa: E402
+from couples.bell import bell_claim  # noqa: E402
 from couples.logs import RedactSecrets  # noqa: E402
 from couples.tickets import TicketAuthMiddleware  # noqa: E402
 from rhythms.scheduler import loops as scheduler_loops  # noqa: E402
@@ -45,6 +47,11 @@ async def lifespan(scope, receive, send):
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            try:
+                bell_claim()
+            except ImproperlyConfigured as e:
+                await send({"type": "lifespan.startup.failed", "message": str(e)})
+                return
             mailer = settings.MAILERS["default"]
             if mailer["BACKEND"].endswith("filebased.EmailBackend"):
                 logging.getLogger("porchlight").info(

@@ -4,6 +4,7 @@ Absent variables give the embedded default: SQLite and an in-process doorbell
 (couples.bell) in one process. DATABASE_URL and REDIS_URL switch to the scaled set-up.
 """
 
+import hashlib
 import os
 import secrets
 import warnings
@@ -186,6 +187,21 @@ else:
     }
 
 REDIS_URL = envstr("REDIS_URL")
+
+
+def _deployment() -> str:
+    """This deployment's fingerprint: its database's identity and its secret key. Every
+    process of one deployment shares both; two deployments never share both."""
+    db = DATABASES["default"]
+    identity = "|".join(str(db.get(part) or "") for part in ("ENGINE", "HOST", "PORT", "NAME"))
+    return hashlib.sha256(f"{identity}\0{SECRET_KEY}".encode()).hexdigest()
+
+
+DEPLOYMENT = _deployment()
+# Names this deployment's keys and doorbell channel in Redis. Pub/sub ignores Redis's
+# database number, so the default is this deployment's own; couples.bell.bell_claim
+# refuses a prefix that another deployment holds.
+REDIS_PREFIX = envstr("PORCHLIGHT_REDIS_PREFIX") or f"porchlight-{DEPLOYMENT[:16]}"
 # No Channels layer: the sockets' doorbell is couples.bell, in this process when
 # embedded and over Redis pub/sub when scaled (chosen on measurement: docs/benchmarks.md).
 CHANNEL_LAYERS = {}
@@ -194,6 +210,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Throttle counters and the like: this deployment's alone, as its doorbell.
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
@@ -309,8 +327,7 @@ PORCHLIGHT = {
     "INVITES_PER_USER": envint("PORCHLIGHT_INVITES_PER_USER", 5),
     "WS_TICKET_SECONDS": envint("PORCHLIGHT_WS_TICKET_SECONDS", 60),
     "HEARTBEAT_SECONDS": envint("PORCHLIGHT_HEARTBEAT_SECONDS", 25),
-    # Names this deployment's keys and doorbell channel in Redis (one Redis, several apps).
-    "REDIS_PREFIX": envstr("PORCHLIGHT_REDIS_PREFIX", "porchlight"),
+    "REDIS_PREFIX": REDIS_PREFIX,
     "REPLAY_MAX_EVENTS": envint("PORCHLIGHT_REPLAY_MAX_EVENTS", 1000),
     "WS_MAX_FRAME_BYTES": envint("PORCHLIGHT_WS_MAX_FRAME_BYTES", 4096),
     # A socket may send this many frames in a burst, refilled at this rate per second;
@@ -342,6 +359,7 @@ PORCHLIGHT = {
             "rhythms.scheduler.step",
             "signals.push.push_dispatch_next",
             "signals.ownership.history_purge_next",
+            "couples.bell.bell_claim_step",
         ],
         "push": ["signals.push.push_send_next"],
         # The outbox (couples/mail.py): a slow mail server holds up no push, nor reminder.

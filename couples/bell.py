@@ -20,12 +20,14 @@ import asyncio
 import contextvars
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
 
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from couples.loops import loop_local, loop_task
 
@@ -248,3 +250,43 @@ def _heard(data: bytes) -> None:
     name = name.decode()
     if name in _listeners:
         _deliver(name, json.loads(body))
+
+
+CLAIM_SECONDS = 7 * 24 * 3600
+CLAIM_REFRESH_SECONDS = 3600
+_claimed_at = 0.0
+
+
+def _claim_key() -> str:
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:deployment"
+
+
+def bell_claim() -> None:
+    """Hold this deployment's Redis prefix, or refuse to ring on it: two deployments on
+    one prefix would hear each other's couples and close each other's sockets. Raises
+    ImproperlyConfigured when another deployment (another database or secret key) holds
+    it; with Redis down, says so and lets the process start (its sockets heal later)."""
+    global _claimed_at
+    if not settings.REDIS_URL:
+        return
+    key, ours = _claim_key(), settings.DEPLOYMENT.encode()
+    try:
+        with redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1) as client:
+            if not client.set(key, ours, nx=True, ex=CLAIM_SECONDS):
+                if client.get(key) != ours:
+                    raise ImproperlyConfigured(
+                        f"Another deployment uses the Redis prefix {settings.PORCHLIGHT['REDIS_PREFIX']!r}: "
+                        "give this one its own PORCHLIGHT_REDIS_PREFIX, or leave it unset (docs/deploy.md)"
+                    )
+                client.expire(key, CLAIM_SECONDS)
+    except redis.RedisError:
+        log.warning("doorbell: Redis is unreachable; the prefix is checked again later")
+        return
+    _claimed_at = time.monotonic()
+
+
+def bell_claim_step(now) -> bool:
+    """A step of the background loops: hold the claim, an hour at a time. Never busy."""
+    if time.monotonic() - _claimed_at >= CLAIM_REFRESH_SECONDS:
+        bell_claim()
+    return False

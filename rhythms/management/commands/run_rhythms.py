@@ -4,6 +4,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from couples.bell import bell_claim
 from rhythms.scheduler import loops, run
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--exit-when-idle", action="store_true", help="stop when nothing is due")
 
     def handle(self, *args, exit_when_idle=False, **options):
+        bell_claim()  # another deployment's prefix: refuse, with the reason
         stop = threading.Event()
 
         def on_signal(signum, frame):
