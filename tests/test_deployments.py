@@ -1,6 +1,7 @@
 """Deployments sharing one Redis: each has its own prefix by default (pub/sub ignores the
 database number), and none rings on a prefix another one holds."""
 
+import json
 import os
 import subprocess
 import sys
@@ -30,7 +31,8 @@ def settings_of(**env) -> dict:
         text=True,
         check=True,
     )
-    return dict(zip(("prefix", "cache"), __import__("json").loads(out.stdout)))
+    prefix, cache = json.loads(out.stdout)
+    return {"prefix": prefix, "cache": cache}
 
 
 def test_it_gives_each_deployment_its_own_prefix_by_default():
