@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 import os
+import socket
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -88,22 +89,71 @@ def _b64_length(value, length: int) -> bool:
         return False
 
 
-def endpoint_validate(endpoint: str) -> None:
-    """Push services are public HTTPS hosts: anything else is refused, so a subscription
-    cannot make the server call into its own network."""
-    url = urlparse(endpoint)
-    if settings.PORCHLIGHT["PUSH_ALLOW_LOCAL"] and url.scheme in ("http", "https") and url.hostname:
-        return
-    if url.scheme != "https" or not url.hostname or url.username or url.password:
-        raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]})
+# Names that never lead to a public host: special-use and private-network suffixes.
+PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home", ".home.arpa", ".localdomain",
+                    ".intranet", ".corp", ".private", ".test", ".invalid", ".example")  # fmt: skip
+# Addresses that reach IPv4 through a translator: as private as the address they carry.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def address_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Is this an address on the public internet (not loopback, private, link-local,
+    shared, reserved, multicast, nor an IPv6 form of one of those)?"""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address_public(address.ipv4_mapped)
+        if any(address in network for network in NAT64) or address.sixtofour or address.teredo:
+            return False
+    return address.is_global and not address.is_multicast
+
+
+def endpoint_host(endpoint: str) -> str:
+    """The push service's host, normalised (lower case, no trailing dot, IDNA), or a
+    ValidationError: push services are public HTTPS hosts on port 443, and anything
+    else is refused, so a subscription cannot make the server call into its own network."""
+    bad = ValidationError({"endpoint": [WORDS["bad_endpoint"]]})
     try:
-        address = ipaddress.ip_address(url.hostname)
+        url = urlparse(endpoint)
+        port = url.port
     except ValueError:
-        if url.hostname == "localhost" or url.hostname.endswith((".local", ".internal", ".localhost")):
-            raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]}) from None
-        return
-    if not address.is_global:
-        raise ValidationError({"endpoint": [WORDS["bad_endpoint"]]})
+        raise bad from None
+    if settings.PORCHLIGHT["PUSH_ALLOW_LOCAL"] and url.scheme in ("http", "https") and url.hostname:
+        return url.hostname
+    if url.scheme != "https" or not url.hostname or url.username or url.password or port not in (None, 443):
+        raise bad
+    host = url.hostname.rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise bad from None
+        if "." not in host or host == "localhost" or host.endswith(PRIVATE_SUFFIXES):
+            raise bad from None
+        return host
+    if not address_public(address):
+        raise bad
+    return host
+
+
+def endpoint_validate(endpoint: str) -> None:
+    endpoint_host(endpoint)
+
+
+def endpoint_reachable(endpoint: str) -> bool:
+    """At send time: does every address the host resolves to lie on the public internet?
+    (A public name may point anywhere: 127.0.0.1.nip.io is 127.0.0.1.) OSError when the
+    name cannot be resolved now."""
+    try:
+        host = endpoint_host(endpoint)
+    except ValidationError:
+        return False
+    if settings.PORCHLIGHT["PUSH_ALLOW_LOCAL"]:
+        return True
+    infos = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    return bool(addresses) and all(address_public(address) for address in addresses)
 
 
 def device_register(
@@ -112,12 +162,20 @@ def device_register(
     endpoint_validate(endpoint)
     if not _b64_length(p256dh, 65) or not _b64_length(auth, 16):
         raise ValidationError({"keys": [WORDS["bad_keys"]]})
-    fields = {"user": user, "p256dh": p256dh, "auth": auth, "label": label[:80], "include_text": include_text}
+    fields = {"p256dh": p256dh, "auth": auth, "label": label[:80], "include_text": include_text}
     try:
-        # One endpoint is one browser: if someone else logs in on it, it becomes theirs.
-        device, _ = PushDevice.objects.update_or_create(endpoint=endpoint, defaults=fields)
+        device, created = PushDevice.objects.get_or_create(
+            endpoint=endpoint, defaults={"user": user, **fields}
+        )
     except IntegrityError:
-        device = PushDevice.objects.get(endpoint=endpoint)
+        device, created = PushDevice.objects.get(endpoint=endpoint), False
+    if device.user_id != user.pk:
+        # One endpoint is one browser's subscription of one person: never taken over.
+        raise ServiceError("endpoint_taken", WORDS["endpoint_taken"], 409)
+    if not created:
+        for name, value in fields.items():
+            setattr(device, name, value)
+        device.save(update_fields=list(fields))
     return device
 
 
@@ -236,6 +294,16 @@ def push_send_next(now: datetime) -> bool:
         return True
     job = PushJob.objects.select_related("device").filter(pk=pk).first()
     if job is None:
+        return True
+    try:
+        public = endpoint_reachable(job.device.endpoint)
+    except OSError as e:
+        PUSH_FAILED.inc()
+        _push_retry(job, now, type(e).__name__)
+        return True
+    if not public:
+        log.warning("push device %s: its endpoint leads to no public address; removed", job.device_id)
+        job.device.delete()
         return True
     try:
         webpush(

@@ -53,6 +53,7 @@ WORDS = {
     "push_answer_title": _("{name} answered"),
     "device_unknown": _("There is no such device."),
     "bad_endpoint": _("That is not a push service address we can use."),
+    "endpoint_taken": _("This browser's push subscription belongs to another account. Make a new one."),
     "bad_keys": _("The subscription keys are not valid."),
     # Push notifications: no note or preview text unless the device asked for it.
     "push_red_title": _("{name} needs you"),

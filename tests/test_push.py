@@ -230,6 +230,14 @@ def test_it_keeps_devices_private(alice, bob, service):
         "https://metadata.internal/x",
         "https://user:pw@push.example.com/x",
         "ftp://push.example.com/x",
+        "https://a.localhost.:6379/x",
+        "https://x.local./x",
+        "https://printer.lan/x",
+        "https://metadata.google.internal./x",
+        "https://[64:ff9b::7f00:1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://fcm.googleapis.com:6379/x",
+        "https://intranet/x",
     ],
 )
 def test_it_refuses_push_endpoints_that_are_not_public_https(alice, endpoint, settings):
@@ -252,10 +260,46 @@ def test_it_accepts_a_public_https_push_service(alice):
     assert client_for(alice).post("/api/push/devices/", sub).status_code == 201
 
 
-def test_it_gives_an_endpoint_to_whoever_subscribes_on_it_last(alice, charlie, service):
+def test_it_refuses_an_endpoint_another_account_has(alice, charlie, service):
     subscribe(alice, service)
-    subscribe(charlie, service)
-    assert PushDevice.objects.get().user == charlie
+    r = client_for(charlie).post("/api/push/devices/", {**service.subscription("phone"), "label": "mine"})
+    assert r.status_code == 409 and r.json()["code"] == "endpoint_taken"
+    assert PushDevice.objects.get().user == alice
+    subscribe(alice, service, include_text=True)  # its owner may subscribe on it again
+    assert PushDevice.objects.get().include_text is True
+
+
+@pytest.mark.parametrize("resolved", [["127.0.0.1"], ["93.184.216.34", "10.0.0.1"], ["64:ff9b::a00:1"]])
+def test_it_sends_to_no_endpoint_whose_name_resolves_to_a_private_address(
+    couple, alice, bob, settings, monkeypatch, resolved
+):
+    sub = {"endpoint": "https://127.0.0.1.nip.io/push/x", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
+    assert client_for(bob).post("/api/push/devices/", sub).status_code == 201
+    tried = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        tried.append(host)
+        return [(None, None, None, "", (address, port)) for address in resolved]
+
+    monkeypatch.setattr(push.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(push, "webpush", lambda *a, **k: pytest.fail("sent to a private address"))
+    signal_set(user=alice, state="red")
+    deliver()
+    assert tried == ["127.0.0.1.nip.io"]
+    assert not PushDevice.objects.exists()
+
+
+def test_it_retries_an_endpoint_whose_name_does_not_resolve_now(couple, alice, bob, monkeypatch):
+    sub = {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
+    assert client_for(bob).post("/api/push/devices/", sub).status_code == 201
+
+    def unresolvable(*args, **kwargs):
+        raise OSError("no DNS")
+
+    monkeypatch.setattr(push.socket, "getaddrinfo", unresolvable)
+    signal_set(user=alice, state="red")
+    deliver()
+    assert PushDevice.objects.exists() and PushJob.objects.get().attempts == 1
 
 
 def test_it_pushes_nothing_for_another_couple(couple, alice, charlie, service):

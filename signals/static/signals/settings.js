@@ -125,13 +125,21 @@ notify.addEventListener("click", async () => {
     say(gettext("Connecting this phone to its push service…"));
     const { public_key } = await api("GET", "/api/push/key/");
     const registration = await navigator.serviceWorker.ready;
-    const subscription = await registration.pushManager.subscribe({
+    const subscribe = () => registration.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(public_key),
     });
+    let subscription = await subscribe();
     say(gettext("Saving…"));
     const label = navigator.userAgentData?.platform || navigator.platform || gettext("This phone");
-    const device = await api("POST", "/api/push/devices/", { ...subscription.toJSON(), label, include_text: withText.checked });
+    const save = () => api("POST", "/api/push/devices/", { ...subscription.toJSON(), label, include_text: withText.checked });
+    const device = await save().catch(async (e) => {
+      // The browser kept another account's subscription: make this person one of their own.
+      if (e.body?.code !== "endpoint_taken") throw e;
+      await subscription.unsubscribe();
+      subscription = await subscribe();
+      return save();
+    });
     localStorage.setItem(DEVICE, String(device.id));
     showNotify(true);
     say(gettext("Notifications are on for this phone."));
