@@ -1,8 +1,8 @@
 """A person's private calendar feed of the couple's rhythm (RFC 5545, built with
 `icalendar`): one weekly recurring VEVENT per block, in the couple's timezone with its
 VTIMEZONE, the block's reminders as VALARMs. The feed's URL holds a secret kept only
-as its digest; it stops working when revoked, re-made, or when the person is no longer
-in that couple. Notes and previews never go into it: a block's name, kind and times only.
+as its digest; it stops working when revoked, re-made, when the person is no longer
+in that couple, or has a new password. Notes and previews never go into it: a block's name, kind and times only.
 """
 
 import functools
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from couples.models import Couple, User
 from couples.services import NotPaired, secret_digest
@@ -33,7 +34,9 @@ def calendar_feed_create(*, user: User) -> str:
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         CalendarFeed.objects.filter(user=user).delete()
-        CalendarFeed.objects.create(user=user, couple=couple, digest=secret_digest(secret))
+        CalendarFeed.objects.create(
+            user=user, couple=couple, digest=secret_digest(secret), auth_hash=user.get_session_auth_hash()
+        )
     return secret
 
 
@@ -54,12 +57,14 @@ def calendar_feed_of(user: User) -> CalendarFeed | None:
 
 
 def _live(feed: CalendarFeed | None) -> CalendarFeed | None:
-    """A feed whose person is no longer in its couple (unpaired, or paired anew) is
-    gone: deleted here, so that its URL answers 404 from the moment of the unpairing."""
+    """A feed whose person is no longer in its couple (unpaired, or paired anew), or has
+    a new password since it was made, is gone: deleted here, so that its URL answers 404
+    from the moment of the unpairing or the new password."""
     if feed is None:
         return None
     couple = feed.user.active_couple() if feed.user.is_active else None
-    if couple is None or couple.pk != feed.couple_id:
+    password_kept = constant_time_compare(feed.auth_hash, feed.user.get_session_auth_hash())
+    if couple is None or couple.pk != feed.couple_id or not password_kept:
         feed.delete()
         return None
     return feed

@@ -205,3 +205,6 @@ class CalendarFeed(models.Model):
     couple = models.ForeignKey(Couple, models.CASCADE, related_name="+")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The person's password as it was when the feed was made (Django's session auth
+    # hash): a new password, changed or reset, ends the feed as it ends logins.
+    auth_hash = models.CharField(max_length=128, default="")

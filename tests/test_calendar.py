@@ -140,3 +140,24 @@ def test_it_answers_404_to_an_unknown_secret_and_refuses_the_unpaired(charlie, a
     assert r.status_code == 404 and r.json()["code"] == "not_paired"
     assert anon.post("/api/rhythm/calendar/").status_code in (401, 403)
     assert not Event.objects.exists()
+
+
+def test_it_ends_the_feed_when_the_password_changes(couple, alice):
+    url = _feed_url(alice)
+    assert _fetch(url).status_code == 200
+    r = client_for(alice).post(
+        "/api/auth/password/",
+        {"old_password": "correct horse battery", "new_password": "a brand new evening walk"},
+    )
+    assert r.status_code == 200
+    assert _fetch(url).status_code == 404
+    assert not CalendarFeed.objects.exists()
+    assert client_for(alice).get("/api/rhythm/calendar/").json()["active"] is False
+
+
+def test_it_ends_the_feed_when_the_password_is_reset(couple, alice):
+    url = _feed_url(alice)
+    alice.set_password("a brand new evening walk")  # what the mailed reset link's form does
+    alice.save()
+    assert _fetch(url).status_code == 404
+    assert _fetch(_feed_url(alice)).status_code == 200  # a new link works
