@@ -5,6 +5,7 @@ Absent variables give the embedded default: SQLite and an in-process doorbell
 """
 
 import hashlib
+import ipaddress
 import os
 import secrets
 import warnings
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "couples.middleware.proxies_trusted",
     "couples.middleware.requests_counted",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -311,6 +313,27 @@ REST_FRAMEWORK = {
     # so a forged one cannot give a client a new throttle key.
     "NUM_PROXIES": envint("PORCHLIGHT_TRUSTED_PROXIES", 0),
 }
+
+
+def _proxy_networks() -> list:
+    """The addresses (or networks) of the trusted reverse proxies, as uvicorn's
+    --forwarded-allow-ips takes them; the header is believed from these alone."""
+    networks = []
+    for item in envlist("PORCHLIGHT_TRUSTED_PROXY_IPS", ""):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"PORCHLIGHT_TRUSTED_PROXY_IPS: {item!r} is not an address or network ('*' is not allowed)"
+            ) from None
+    if REST_FRAMEWORK["NUM_PROXIES"] and not networks:
+        raise ImproperlyConfigured(
+            "PORCHLIGHT_TRUSTED_PROXIES is set: name the proxies' addresses in PORCHLIGHT_TRUSTED_PROXY_IPS"
+        )
+    return networks
+
+
+TRUSTED_PROXY_NETWORKS = _proxy_networks()
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Porchlight API",

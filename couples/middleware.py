@@ -1,5 +1,9 @@
-"""Response headers for private data, and the count of requests for /metrics."""
+"""Response headers for private data, the count of requests for /metrics, and whose
+X-Forwarded-For is believed."""
 
+import ipaddress
+
+from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 
 from couples.metrics import request_counted
@@ -22,6 +26,28 @@ def api_no_store(get_response):
         return response
 
     return middleware
+
+
+def proxies_trusted(get_response):
+    """X-Forwarded-For counts only from the reverse proxies named in
+    PORCHLIGHT_TRUSTED_PROXY_IPS: from any other client the header is dropped, so the
+    throttles (DRF's NUM_PROXIES) take the socket's address and nobody can name their own."""
+    networks = settings.TRUSTED_PROXY_NETWORKS
+
+    def middleware(request):
+        if "HTTP_X_FORWARDED_FOR" in request.META and not _from(request.META.get("REMOTE_ADDR"), networks):
+            del request.META["HTTP_X_FORWARDED_FOR"]
+        return get_response(request)
+
+    return middleware
+
+
+def _from(address: str | None, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def requests_counted(get_response):

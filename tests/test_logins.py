@@ -3,6 +3,12 @@ the HTML forms are held to the API's limits, failures count per (account, addres
 guesses from many addresses slow down only places the account has not logged in from,
 and the client address is the socket's unless trusted proxies are configured."""
 
+import ipaddress
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -85,8 +91,15 @@ def test_it_ignores_a_forged_forwarded_for_without_trusted_proxies(alice):
     assert statuses[-1] == 429
 
 
-def test_it_takes_the_address_a_trusted_proxy_saw(alice, settings):
+@pytest.fixture
+def one_proxy(settings):
+    """One reverse proxy in front, at 127.0.0.1. (The middleware reads the networks when
+    the handler loads its middleware: each test client builds its own.)"""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]
+
+
+def test_it_takes_the_address_a_trusted_proxy_saw(alice, one_proxy):
     proxy = "127.0.0.1"
     # The client forges a header; the proxy appends the address it really saw.
     statuses = [
@@ -169,3 +182,33 @@ def test_it_stores_a_new_name_in_its_normal_form(db):
         format="json",
     )
     assert r.status_code == 201 and r.json()["username"] == "dana"
+
+
+def test_it_believes_forwarded_for_only_from_the_named_proxies(alice, one_proxy):
+    # A client that reaches the server directly writes a fresh address in each request.
+    statuses = [
+        api_login("192.0.2.60", "guess", x_forwarded_for=f"203.0.113.{i}").status_code for i in range(11)
+    ]
+    assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize(
+    "env, refused",
+    [
+        ({"PORCHLIGHT_TRUSTED_PROXIES": "1"}, "PORCHLIGHT_TRUSTED_PROXY_IPS"),
+        ({"PORCHLIGHT_TRUSTED_PROXIES": "1", "PORCHLIGHT_TRUSTED_PROXY_IPS": "*"}, "is not an address"),
+        ({"PORCHLIGHT_TRUSTED_PROXIES": "1", "PORCHLIGHT_TRUSTED_PROXY_IPS": "10.0.0.2, 10.1.0.0/16"}, None),
+    ],
+)
+def test_it_refuses_to_start_with_proxies_but_no_addresses(env, refused):
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+    if refused is None:
+        assert run.returncode == 0, run.stderr
+    else:
+        assert run.returncode != 0 and refused in run.stderr
