@@ -162,6 +162,34 @@ class Invite(models.Model):
         return f"{self.code[:4]}-{self.code[4:]}"
 
 
+# Every kind of event the log holds, and where its data names a person besides its
+# actor (dotted paths). The one table account deletion reads (couples.services.
+# person_forget_in_events); event_append refuses a kind that is not here, so no kind
+# escapes it. A path marked `ALONE` names the one person the event was for: the event
+# goes with them.
+ALONE = "alone:"
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "signal.changed": (),
+    "signal.answered": ("to",),
+    "flag.raised": ("flag.user",),
+    "flag.dismissed": (),
+    "preview.posted": (),
+    "preview.cleared": (),
+    "preview.due": (ALONE + "user",),
+    "reunion": (),
+    "rhythm.changed": (),
+    "reminder.fired": (),
+    "settings.changed": (),
+    "agreement.made": ("user",),
+    "partner.joined": ("user",),
+    "partner.left": ("user",),
+    "assessment.shared": (),
+    "ask.made": ("ask.by",),
+    "ask.answered": ("to",),
+    "checkin.revealed": (),
+}
+
+
 class Event(models.Model):
     """One entry of a couple's append-only log: the truth that sockets replay."""
 

@@ -19,6 +19,8 @@ from rest_framework.authtoken.models import Token
 from couples.bell import bell_ring
 from couples.metrics import EVENTS_WRITTEN
 from couples.models import (
+    ALONE,
+    EVENT_KINDS,
     Couple,
     Event,
     Invite,
@@ -125,6 +127,7 @@ def event_for_op(*, user: User, op_id: str | None, kind: str) -> Event | None:
 def event_append(*, couple: Couple, kind: str, actor: User | None, data: dict, op_id=None, at=None) -> Event:
     """Append to the couple's log. The caller holds the couple row lock (couple_lock)."""
     assert transaction.get_connection().in_atomic_block, "event_append needs a transaction"
+    assert kind in EVENT_KINDS, f"{kind} is not in couples.models.EVENT_KINDS"
     couple.seq += 1
     Couple.objects.filter(pk=couple.pk).update(seq=couple.seq)
     event = Event.objects.create(
@@ -150,6 +153,7 @@ def events_append(entries: list[tuple[Couple, str, dict]]) -> list[Event]:
     (the scheduler's batches): the seqs in one executemany, the events in one insert.
     The caller holds every couple's lock."""
     assert transaction.get_connection().in_atomic_block, "events_append needs a transaction"
+    assert all(kind in EVENT_KINDS for _, kind, _ in entries), "a kind not in couples.models.EVENT_KINDS"
     events = []
     for couple, kind, data in entries:
         couple.seq += 1
@@ -385,6 +389,28 @@ def session_logged_out(sender, request, user, **kwargs) -> None:
         user_logged_out(user=user, login=login_of_session(request.session.session_key))
 
 
+def person_forget_in_events(*, user: User) -> None:
+    """What others wrote stays in their couple's log without this person's id (an answer
+    the partner gave, a gentle flag about "us"); what was for this person alone (a
+    reconnect nudge) goes. Every kind's paths are in couples.models.EVENT_KINDS."""
+    couples = Membership.objects.filter(user=user).values("couple_id")
+    for kind, paths in EVENT_KINDS.items():
+        for path in paths:
+            alone = path.startswith(ALONE)
+            lookup = "data__" + path.removeprefix(ALONE).replace(".", "__")
+            named = Event.objects.filter(couple__in=couples, kind=kind, **{lookup: user.pk})
+            if alone:
+                named.delete()
+                continue
+            *parents, leaf = path.split(".")
+            for event in named:
+                holder = event.data
+                for part in parents:
+                    holder = holder[part]
+                holder[leaf] = None
+                event.save(update_fields=["data"])
+
+
 def account_delete(*, user: User, password: str) -> None:
     """Delete a person: confirmed with their password; their partner sees a neutral
     partner.left; every row of theirs goes, and what only they wrote with it (their
@@ -401,18 +427,7 @@ def account_delete(*, user: User, password: str) -> None:
             # Neutral: no actor, so the goodbye names nobody who is gone.
             couple_end(couple=couple, leaving=user, actor=None)
         Event.objects.filter(actor=user).delete()
-        # Nudges name the person in their data; they were for them alone.
-        Event.objects.filter(kind="preview.due", data__user=user.pk).delete()
-        # A gentle flag is about "us" and stays in the partner's history, without the id
-        # of the one whose reds raised it.
-        couples = Membership.objects.filter(user=user).values("couple_id")
-        for event in Event.objects.filter(couple__in=couples, kind="flag.raised", data__flag__user=user.pk):
-            event.data["flag"]["user"] = None
-            event.save(update_fields=["data"])
-        # An answer the partner gave is theirs and stays, without the id of the one it answered.
-        for event in Event.objects.filter(couple__in=couples, kind="signal.answered", data__to=user.pk):
-            event.data["to"] = None
-            event.save(update_fields=["data"])
+        person_forget_in_events(user=user)
         user_id = user.pk
         user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices,
         # tokens, tickets and sessions

@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,12 +14,21 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from couples.models import Couple, Event
-from couples.services import account_delete, couple_unpair
-from rhythms.services import block_create, preview_post
+from couples.models import EVENT_KINDS, Couple, Event
+from couples.services import account_delete, couple_agree, couple_settings_update, couple_unpair
+from practice.services import ITEMS, ask_answer, ask_make, checkin_write, week_of
+from rhythms.models import Preview, Reminder
+from rhythms.services import (
+    block_create,
+    preview_clear,
+    preview_nudge_next,
+    preview_post,
+    reminders_fire_due,
+    reunion,
+)
 from signals.models import SignalSpan
 from signals.ownership import PURGE_BATCH, history_purge_next
-from signals.services import signal_set
+from signals.services import signal_answer, signal_set
 from tests.communicators import closed_with, frame, open_socket
 from tests.conftest import client_for, make_user, pair
 
@@ -204,3 +214,45 @@ def test_it_keeps_other_couples_out_of_my_export(couple, alice, charlie):
     pair(charlie, make_user("dana"))
     signal_set(user=charlie, state="red", note="theirs")
     assert "theirs" not in client_for(alice).get("/api/me/export/").content.decode()
+
+
+def test_it_covers_every_kind_of_event_in_one_cleaning_path(bob):
+    """A couple's log with an event of every kind, each naming the person where it can;
+    after that person's account is deleted no event names them, whatever its kind."""
+    doomed = make_user("dora", id=424242)
+    couple = pair(doomed, bob)
+    for person in (doomed, bob):
+        couple_agree(user=person)
+    couple_settings_update(user=bob, changes={"flag_threshold": 2})
+    for state in ("red", "green", "red"):
+        signal_set(user=doomed, state=state)  # a gentle flag about dora's reds
+    signal_answer(user=bob, reply="coming")
+    flag = Event.objects.get(kind="flag.raised")
+    client_for(bob).post(f"/api/flags/{flag.data['flag']['id']}/dismiss/")
+    block, _ = block_create(user=bob, fields={**DINNER, "remind_before": 10})
+    Reminder.objects.filter(block=block).update(next_fire_at=timezone.now())
+    assert reminders_fire_due(timezone.now())
+    preview_post(user=doomed, message="Out", expected_at=timezone.now() + timedelta(minutes=1))
+    Preview.objects.update(nudge_at=timezone.now())
+    assert preview_nudge_next(timezone.now())
+    preview_clear(user=doomed)
+    reunion(user=doomed)
+    taken = client_for(bob).post("/api/me/assessment/", {"answers": answers_all(3)}, format="json").json()
+    client_for(bob).patch(f"/api/me/assessment/{taken['id']}/", {"shared": True}, format="json")
+    ask_event, _ = ask_make(user=doomed, text="Tea later?")
+    ask_answer(user=bob, ask_id=ask_event.data["ask"]["id"], answer="yes")
+    week = week_of(timezone.localdate())
+    for person in (doomed, bob):
+        checkin_write(user=person, week=week, appreciation="the walk", need="an early night")
+    written = set(Event.objects.filter(couple=couple).values_list("kind", flat=True))
+    assert written == set(EVENT_KINDS) - {"partner.left"}, "a kind is missing here: add it to this test"
+    account_delete(user=doomed, password="correct horse battery")
+
+    left = list(Event.objects.filter(couple=couple))
+    assert "partner.left" in {e.kind for e in left}
+    leaks = [(e.kind, e.data) for e in left if e.actor_id == 424242 or "424242" in json.dumps(e.data)]
+    assert leaks == []
+
+
+def answers_all(value: int) -> dict:
+    return dict.fromkeys((key for key, _, _ in ITEMS), value)
