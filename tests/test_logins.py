@@ -212,3 +212,27 @@ def test_it_refuses_to_start_with_proxies_but_no_addresses(env, refused):
         assert run.returncode == 0, run.stderr
     else:
         assert run.returncode != 0 and refused in run.stderr
+
+
+@pytest.mark.parametrize(
+    "path, form",
+    [
+        ("/accounts/login/", {"username": "alice", "password": PASSWORD}),
+        ("/accounts/password-reset/", {"email": "alice@example.com"}),
+        ("/accounts/login/link/", {"email": "alice@example.com"}),
+        ("/accounts/register/", {"username": "eve", "password1": "x", "password2": "x"}),
+    ],
+)
+def test_it_answers_a_page_in_the_apps_style_while_redis_is_down(alice, settings, path, form):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    r = Client().post(path, form)
+    assert r.status_code == 503
+    assert "Porchlight is briefly unavailable" in r.content.decode()
+    assert r["Retry-After"] == "30"
+    api = APIClient().post("/api/auth/token/", {"username": "alice", "password": PASSWORD})
+    assert api.status_code == 503 and api.json()["code"] == "unavailable"
