@@ -289,7 +289,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "couples.language.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "couples.language.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -299,6 +299,8 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "couples.api.exception_handler",
+    # A person's writes, REST and sockets together (couples.rates).
+    "DEFAULT_THROTTLE_CLASSES": ["couples.api.PersonWriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "join_user": envstr("PORCHLIGHT_JOIN_RATE_USER", "10/min"),
         "join_ip": envstr("PORCHLIGHT_JOIN_RATE_IP", "30/min"),
@@ -360,6 +362,8 @@ PORCHLIGHT = {
     "WS_FRAMES_PER_SECOND": envint("PORCHLIGHT_WS_FRAMES_PER_SECOND", 5),
     # Live sockets one person may hold (phones, tabs): across workers with Redis.
     "WS_MAX_SOCKETS_PER_USER": envint("PORCHLIGHT_WS_MAX_SOCKETS_PER_USER", 10),
+    # Changes one person may make a minute, over REST and every socket together.
+    "WRITES_PER_MINUTE": envint("PORCHLIGHT_WRITES_PER_MINUTE", 30),
     # Threads kept per serving process for REST requests, each with its database
     # connection (config/http.py); more concurrent requests get a passing thread.
     "HTTP_THREADS": envint("PORCHLIGHT_HTTP_THREADS", 4),

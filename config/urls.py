@@ -91,5 +91,6 @@ urlpatterns = [
     path("api/", include(api)),
 ]
 
+handler400 = "couples.api.bad_request"
 handler404 = "couples.api.not_found"
 handler500 = "couples.api.server_error"

@@ -2,19 +2,23 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from django.http import JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from couples.rates import write_wait
 from couples.services import ServiceError, login_of_session, login_of_token
 from couples.words import WORDS
 
@@ -78,6 +82,21 @@ class KeyedThrottle(SimpleRateThrottle):
         return f"throttle_{self.scope}_{ident}"
 
 
+class PersonWriteThrottle(BaseThrottle):
+    """Every change a signed-in person makes over REST counts against their one budget,
+    which their sockets share (couples.rates)."""
+
+    def allow_request(self, request, view):
+        self.seconds = None
+        if request.method in SAFE_METHODS or not (request.user and request.user.is_authenticated):
+            return True
+        self.seconds = write_wait(user_id=request.user.pk)
+        return self.seconds is None
+
+    def wait(self):
+        return self.seconds
+
+
 class JoinUserThrottle(KeyedThrottle):
     scope = "join_user"
 
@@ -99,6 +118,16 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "csrf_failed", "detail": WORDS["csrf_failed"]}, status=403)
     return django_csrf_failure(request, reason=reason)
+
+
+def bad_request(request, exception=None):
+    """A request Django refused before any view (a body past DATA_UPLOAD_MAX_MEMORY_SIZE,
+    say) answers an API call in the API's shape: 413 for a body too large."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse({"code": "too_large", "detail": WORDS["body_too_large"]}, status=413)
+        return JsonResponse({"code": "bad_request", "detail": WORDS["bad_request"]}, status=400)
+    return django_bad_request(request, exception)
 
 
 def not_found(request, exception=None):

@@ -59,3 +59,16 @@ def language_asked() -> str:
     """The language this request is read in (a new account starts with it)."""
     asked = translation.get_language()
     return asked if asked in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's, its CSRF refusal in the API's own words: `csrf_failed`, in the person's
+    language (the middleware has switched it on by now), not DRF's English."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            from couples.words import WORDS
+
+            raise exceptions.PermissionDenied(WORDS["csrf_failed"], code="csrf_failed") from None

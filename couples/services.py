@@ -418,7 +418,11 @@ def account_delete(*, user: User, password: str) -> None:
     Their sockets close at once; their sessions and tokens end with the user row."""
     if not user.check_password(password):
         raise ValidationError({"password": [WORDS["bad_password"]]})
+    user_id = user.pk
     with transaction.atomic():
+        # First of the rings after commit: the person's own sockets close as logged out
+        # (4401) before their couple's partner.left could close them as unpaired.
+        transaction.on_commit(lambda: sockets_close(user_id=user_id, code=CLOSE_UNAUTHORIZED))
         try:
             couple = couple_active_locked(user=user)
         except NotPaired:
@@ -428,7 +432,5 @@ def account_delete(*, user: User, password: str) -> None:
             couple_end(couple=couple, leaving=user, actor=None)
         Event.objects.filter(actor=user).delete()
         person_forget_in_events(user=user)
-        user_id = user.pk
         user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices,
         # tokens, tickets and sessions
-    transaction.on_commit(lambda: sockets_close(user_id=user_id, code=CLOSE_UNAUTHORIZED))

@@ -19,6 +19,8 @@ WORDS = {
     "too_many_invites": _("You have enough open invites. Use one or wait for them to expire."),
     "csrf_failed": _("This browser request is missing its CSRF token. Reload the page and try again."),
     "not_found": _("There is nothing here."),
+    "body_too_large": _("That request is too large."),
+    "bad_request": _("That request could not be read."),
     "server_error": _("Something went wrong on our side. Please try again."),
     "bad_password": _("That is not your password."),
     "username_taken": _("That username is taken. Please choose another."),

@@ -156,6 +156,15 @@ def muted_blocks(*, user: User, couple: Couple) -> tuple[bool, set[int]]:
     return None in rows, {r for r in rows if r is not None}
 
 
+def block_muted(*, user: User, couple: Couple, block_id: int | None) -> bool:
+    """Has this person muted this block's reminders (or, with None, all of them)? A
+    block that is not the couple's is 404, as everywhere."""
+    if block_id is not None:
+        _block_of(couple, block_id)
+    all_muted, blocks = muted_blocks(user=user, couple=couple)
+    return all_muted or (block_id is not None and block_id in blocks)
+
+
 def occurrence_dict(block: Block, starts_at: datetime, tz: ZoneInfo) -> dict:
     ends_at = starts_at + timedelta(minutes=block.minutes)
     return {

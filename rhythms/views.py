@@ -82,8 +82,9 @@ class BlockView(APIView):
 class BlockMuteView(APIView):
     @extend_schema(responses={200: MuteSerializer, **errors(401, 404)})
     def get(self, request, pk: int | None = None):
-        all_muted, blocks = services.muted_blocks(user=request.user, couple=_couple(request.user))
-        return Response({"muted": all_muted if pk is None else all_muted or pk in blocks})
+        return Response(
+            {"muted": services.block_muted(user=request.user, couple=_couple(request.user), block_id=pk)}
+        )
 
     @extend_schema(request=MuteSerializer, responses={200: MuteSerializer, **errors(400, 401, 404)})
     def put(self, request, pk: int | None = None):

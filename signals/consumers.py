@@ -21,6 +21,7 @@ from django.db import DatabaseError
 from django.utils import translation
 
 from couples.bell import bell_listen, bell_unlisten
+from couples.rates import write_wait_async
 from couples.services import (
     CLOSE_NOT_PAIRED,
     CLOSE_UNAUTHORIZED,
@@ -275,6 +276,8 @@ class CoupleConsumer(AsyncWebsocketConsumer):
         coroutine function, or a sync service run in the database thread."""
         op_id = message.get("op_id")
         echo = {"op_id": op_id} if isinstance(op_id, str) else {}
+        if (wait := await write_wait_async(user_id=self.user.pk)) is not None:
+            return await self.send_error("throttled", wait=wait, **echo)
         if not asyncio.iscoroutinefunction(service):
             service = database_sync_to_async(service)
         try:
@@ -317,8 +320,13 @@ class CoupleConsumer(AsyncWebsocketConsumer):
             await self.deliver(message["event"])
 
     async def user_revoke(self, message):
-        if self.closed:
-            return
-        if message.get("auth_key") in (None, self.auth_key):
-            await self.send_error("unauthorized" if message["code"] == CLOSE_UNAUTHORIZED else "not_paired")
-            await self.close_with(message["code"])
+        # Under the lock: an event rung right after (a deleted person's partner.left)
+        # waits, and finds the socket closed with this code, not its own.
+        async with self.lock:
+            if self.closed:
+                return
+            if message.get("auth_key") in (None, self.auth_key):
+                await self.send_error(
+                    "unauthorized" if message["code"] == CLOSE_UNAUTHORIZED else "not_paired"
+                )
+                await self.close_with(message["code"])

@@ -16,6 +16,7 @@ WORDS = {
     "bad_text": _("Some of that text could not be read. Please type it again."),
     "unknown_type": _("Unknown frame type."),
     "too_large": _("That frame is too large."),
+    "throttled": _("That is a lot of changes in one minute. Please wait a moment, then try again."),
     "binary_unsupported": _("Binary frames are not supported."),
     "invalid": _("That change was not valid."),
     "flooding": _("Too many frames: this socket is closed. Reconnect and slow down."),

@@ -3,12 +3,14 @@ socket that floods is closed (4429) without slowing anyone else; caps per person
 
 import asyncio
 import time
+from types import SimpleNamespace
 
 import pytest
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from rest_framework.test import APIClient
 
+from couples import rates
 from signals import sockets
 from signals.services import signal_set
 from tests.communicators import closed_with, frame, open_socket
@@ -134,3 +136,52 @@ async def test_it_counts_sockets_in_redis_and_forgets_those_of_a_dead_process(co
     finally:
         await client.delete(key, elsewhere)
         await client.aclose()
+
+
+# One write budget per person, across REST and every socket (couples.rates).
+
+
+@pytest.fixture
+def one_minute(monkeypatch):
+    """Every write of the test falls in the same minute of the budget."""
+    monkeypatch.setattr(rates, "time", SimpleNamespace(time=lambda: 1_800_000_010.0))
+
+
+def test_it_limits_a_persons_changes_over_rest(couple, alice, bob, one_minute):
+    client = client_for(alice)
+    statuses = [
+        client.post("/api/signal/", {"state": ("red", "green")[i % 2]}).status_code for i in range(32)
+    ]
+    assert statuses[:30] == [201] * 30 and statuses[30:] == [429, 429]
+    refused = client.post("/api/ws-ticket/")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) == 50
+    assert client.get("/api/couple/").status_code == 200  # reading goes on
+    assert client_for(bob).post("/api/signal/", {"state": "yellow"}).status_code == 201  # a budget each
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_it_shares_the_budget_between_rest_and_every_socket(couple, alice, settings, one_minute):
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "WS_FRAME_BURST": 100}
+    rest = client_for(alice)
+    for i in range(20):
+        assert (
+            await database_sync_to_async(rest.post)("/api/signal/", {"state": ("red", "green")[i % 2]})
+        ).status_code == 201
+    first, second = await open_socket(alice), await open_socket(alice)
+    await frame(first), await frame(second)
+    for i in range(10):
+        sock = (first, second)[i % 2]
+        await sock.send_json_to({"type": "signal.set", "state": ("yellow", "green")[i % 2], "op_id": f"t{i}"})
+        assert (await frame(sock))["type"] == "event"
+        await frame((second, first)[i % 2])  # the other socket hears it too
+    await first.send_json_to({"type": "signal.set", "state": "red", "op_id": "one-too-many"})
+    refused = await frame(first)
+    assert refused["type"] == "error" and refused["code"] == "throttled"
+    assert refused["op_id"] == "one-too-many" and refused["wait"] == 50
+    assert (await database_sync_to_async(rest.post)("/api/signal/", {"state": "red"})).status_code == 429
+    await first.send_json_to({"type": "ping"})
+    assert (await frame(first))["type"] == "heartbeat"  # the socket stays open
+    await first.disconnect()
+    await second.disconnect()

@@ -116,3 +116,44 @@ async def test_it_counts_a_frames_size_in_bytes(couple, alice, settings):
     await sock.send_json_to({"type": "signal.set", "state": "red", "note": note})
     assert (await frame(sock))["code"] == "too_large"
     await sock.disconnect()
+
+
+# The contract says what the server does.
+
+
+@pytest.mark.parametrize("language, words", [("en", "missing its CSRF token"), ("zh-hans", "CSRF")])
+def test_it_answers_a_session_write_without_csrf_in_the_persons_language(couple, alice, language, words):
+    alice.language = language
+    alice.save()
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    r = browser.post("/api/signal/", {"state": "red"}, format="json")
+    assert r.status_code == 403
+    assert r.json()["code"] == "csrf_failed" and words in r.json()["detail"]
+    assert r["Content-Language"] == language
+
+
+def test_it_answers_a_body_over_the_limit_with_a_json_413(couple, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"state": "red", "note": "x" * 20_000})
+    r = client_for(alice).post("/api/signal/", body, content_type="application/json")
+    assert r.status_code == 413
+    assert r["Content-Type"] == "application/json"
+    assert r.json()["code"] == "too_large"
+
+
+def test_it_answers_404_for_the_mute_of_a_block_that_is_gone(couple, alice):
+    block = (
+        client_for(alice)
+        .post(
+            "/api/rhythm/blocks/",
+            {"kind": "connection", "name": "Walk", "days": [0], "start": "08:00", "minutes": 30},
+            format="json",
+        )
+        .json()
+    )
+    assert client_for(alice).get(f"/api/rhythm/blocks/{block['id']}/mute/").json() == {"muted": False}
+    client_for(alice).delete(f"/api/rhythm/blocks/{block['id']}/")
+    r = client_for(alice).get(f"/api/rhythm/blocks/{block['id']}/mute/")
+    assert r.status_code == 404 and r.json()["code"] == "block_unknown"
+    assert client_for(alice).get("/api/rhythm/blocks/999999/mute/").status_code == 404
