@@ -5,6 +5,7 @@ a person when they are not the one asking (a push, a mail) is in their language 
 
 import functools
 
+import drf_spectacular.authentication
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
@@ -72,3 +73,10 @@ class SessionAuthentication(authentication.SessionAuthentication):
             from couples.words import WORDS
 
             raise exceptions.PermissionDenied(WORDS["csrf_failed"], code="csrf_failed") from None
+
+
+class SessionScheme(drf_spectacular.authentication.SessionScheme):
+    """The schema names our session authentication as DRF's (drf-spectacular matches
+    DRF's class exactly, not its subclasses)."""
+
+    target_class = "couples.language.SessionAuthentication"
