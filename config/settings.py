@@ -346,6 +346,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Two "kind" choice sets: a rhythm block's and a journal entry's.
     "ENUM_NAME_OVERRIDES": {"JournalKindEnum": ["alone_time", "anxiety"]},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.requests_exact",
+    ],
 }
 
 PORCHLIGHT = {

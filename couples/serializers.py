@@ -2,12 +2,13 @@ from datetime import date
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from couples import fields
 from couples.language import language_asked
 from couples.models import Invite, User, username_normal
-from couples.validators import validate_timezone
 from couples.words import WORDS
 
 
@@ -34,19 +35,30 @@ class UserSerializer(serializers.ModelSerializer):
         help_text="Optional; used once its owner confirmed it",
     )
     email_verified = serializers.SerializerMethodField()
+    display_name = fields.text(60)
+    timezone = fields.timezone(required=False)
 
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "timezone", "language", "email", "email_verified"]
         read_only_fields = ["id", "username"]
-        extra_kwargs = {"timezone": {"validators": [validate_timezone]}}
 
     def get_email_verified(self, user) -> bool:
         return bool(user.email) and user.email_verified_at is not None
 
 
 class RegisterSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    # Django's validators hold a password to 8 characters or more, not only digits (and
+    # not common, nor like the name: past what a schema says).
+    password = serializers.CharField(
+        write_only=True,
+        min_length=8,
+        max_length=128,
+        validators=[RegexValidator(r"^[^\u0000]*[^0-9\u0000][^\u0000]*$", WORDS["password_digits"])],
+        style={"input_type": "password"},
+    )
+    display_name = fields.text(60)
+    timezone = fields.timezone(required=False)
 
     class Meta:
         model = User
@@ -54,8 +66,6 @@ class RegisterSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             # Uniqueness is validate_username's, on the name's normal form.
             "username": {"validators": [UnicodeUsernameValidator()]},
-            "display_name": {"required": True},
-            "timezone": {"required": False},
             "language": {"required": False, "help_text": "Defaults to the request's Accept-Language"},
         }
 

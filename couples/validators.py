@@ -14,7 +14,7 @@ NOTE_MAX = 280
 
 
 @cache
-def _timezones() -> frozenset[str]:
+def timezones() -> frozenset[str]:
     return frozenset(
         name
         for name in available_timezones()
@@ -23,7 +23,7 @@ def _timezones() -> frozenset[str]:
 
 
 def validate_timezone(value: str) -> None:
-    if value not in _timezones():
+    if value not in timezones():
         raise ValidationError(WORDS["bad_timezone"], code="bad_timezone")
 
 

@@ -44,7 +44,7 @@ def _authenticate(request) -> tuple:
     user = authenticate(request._request, **serializer.validated_data)
     if user is None:
         guard.failed()
-        raise services.ServiceError("bad_credentials")
+        raise services.ServiceError("bad_credentials", status=401)
     return user, guard
 
 
@@ -67,7 +67,7 @@ class TokenView(APIView):
     authentication_classes = []
     throttle_classes = [AddressThrottle]
 
-    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400, 429)})
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400, 401, 429)})
     def post(self, request):
         user, guard = _authenticate(request)
         token, _ = Token.objects.get_or_create(user=user)
@@ -83,7 +83,9 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AddressThrottle]
 
-    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer, **errors(400, 403, 429)})
+    @extend_schema(
+        request=CredentialsSerializer, responses={200: UserSerializer, **errors(400, 401, 403, 429)}
+    )
     def post(self, request):
         user, guard = _authenticate(request)
         login(request._request, user)

@@ -1,7 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from couples import fields
 from couples.validators import NOTE_MAX
 from practice.models import ASK_MAX
+from practice.services import ITEMS, SELF_CARE_ITEM, SELF_CARE_MAX
 
 
 class AssessmentItemSerializer(serializers.Serializer):
@@ -27,12 +30,25 @@ class AssessmentPageSerializer(serializers.Serializer):
     history = AssessmentResultSerializer(many=True)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {key: {"type": "integer", "minimum": 1, "maximum": 5} for key, _, _ in ITEMS},
+        "required": [key for key, _, _ in ITEMS],
+        "additionalProperties": False,
+    }
+)
+class AnswersField(serializers.DictField):
+    """Every item of the self-assessment, answered 1 (not at all) to 5 (very much); the
+    service checks each (practice.services.assessment_take), its errors per item."""
+
+
 class AssessmentTakeSerializer(serializers.Serializer):
-    answers = serializers.DictField(child=serializers.JSONField(), help_text="every item id -> 1 to 5")
+    answers = AnswersField(child=serializers.JSONField(), help_text="every item id -> 1 to 5")
 
 
 class AssessmentShareSerializer(serializers.Serializer):
-    shared = serializers.BooleanField()
+    shared = serializers.BooleanField(required=False, help_text="left as it is when absent")
 
 
 class AskSerializer(serializers.Serializer):
@@ -46,24 +62,43 @@ class AskSerializer(serializers.Serializer):
 
 
 class AskMakeSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=ASK_MAX, help_text=f"at most {ASK_MAX} characters")
-    op_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    text = fields.text(ASK_MAX, help_text=f"at most {ASK_MAX} characters")
+    op_id = fields.op_id()
 
 
 class AskAnswerSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=["yes", "not_now"])
-    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    note = fields.text(NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class JournalWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["alone_time", "anxiety"])
-    minutes = serializers.JSONField(required=False, default=None, help_text="alone_time: 1 to 240")
-    intensity_before = serializers.JSONField(required=False, default=None, help_text="anxiety: 0 to 10")
-    intensity_after = serializers.JSONField(
-        required=False, default=None, help_text="0 to 10, five minutes later"
+    minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=240,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="alone_time: required",
     )
-    trigger = serializers.CharField(required=False, allow_blank=True, default="", max_length=ASK_MAX)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
+    intensity_before = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="anxiety: required",
+    )
+    intensity_after = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="five minutes later",
+    )
+    trigger = fields.text(ASK_MAX, required=False, allow_blank=True, default="")
+    note = fields.text(NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class JournalEntrySerializer(serializers.Serializer):
@@ -93,14 +128,17 @@ class PracticesSerializer(serializers.Serializer):
     summary = serializers.DictField()
 
 
+WEEK = r"^2[0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+
+
 class CheckInWriteSerializer(serializers.Serializer):
-    week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
-    appreciation = serializers.CharField(max_length=NOTE_MAX)
-    need = serializers.CharField(max_length=NOTE_MAX)
+    week = serializers.RegexField(WEEK, help_text="ISO week, e.g. 2026-W49: this week or an earlier one")
+    appreciation = fields.text(NOTE_MAX)
+    need = fields.text(NOTE_MAX)
 
 
-class CheckInQuerySerializer(serializers.Serializer):
-    week = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
+class CheckInQuerySerializer(fields.QuerySerializer):
+    week = serializers.RegexField(WEEK, help_text="ISO week, e.g. 2026-W49")
 
 
 class CheckInSerializer(serializers.Serializer):
@@ -117,4 +155,6 @@ class CheckInWeekSerializer(serializers.Serializer):
 
 
 class SelfCareSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.CharField(allow_blank=True), max_length=10)
+    items = serializers.ListField(
+        child=fields.text(SELF_CARE_ITEM, allow_blank=True), max_length=SELF_CARE_MAX
+    )

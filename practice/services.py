@@ -331,12 +331,15 @@ WEEK = re.compile(r"^(2\d{3})-W(\d{2})$")
 def week_clean(week, *, today: date) -> str:
     """An ISO week ("2026-W49") up to the current one."""
     match = WEEK.match(week) if isinstance(week, str) else None
+    if match is None:
+        raise ValidationError({"week": [WORDS["checkin_week"]]})
     try:
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         monday = None
     if monday is None or monday > today:
-        raise ValidationError({"week": [WORDS["checkin_week"]]})
+        # Written right, but no such week (a 53rd in a 52-week year), or not yet.
+        raise ServiceError("checkin_week", WORDS["checkin_week"], 404)
     return week
 
 

@@ -54,9 +54,11 @@ class AssessmentShareView(APIView):
     def patch(self, request, pk: int):
         serializer = AssessmentShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.assessment_share(
-            user=request.user, assessment_id=pk, shared=serializer.validated_data["shared"]
-        )
+        shared = serializer.validated_data.get("shared")
+        if shared is None:  # nothing asked of it: as it is
+            result = services.assessment_of(user=request.user, assessment_id=pk)
+        else:
+            result = services.assessment_share(user=request.user, assessment_id=pk, shared=shared)
         return Response(result.as_dict())
 
 

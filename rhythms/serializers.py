@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from couples import fields
 from couples.serializers import DayField
 from rhythms.models import Block
 from rhythms.words import PRESETS
@@ -10,8 +11,10 @@ class BlockSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=Block.Kind.choices)
-    name = serializers.CharField(max_length=60)
-    days = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), max_length=7)
+    name = fields.text(60)
+    days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
+    )
     start = serializers.RegexField(r"^([01]\d|2[0-3]):[0-5]\d$", help_text="HH:MM, the couple's local time")
     minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
     remind_before = serializers.IntegerField(min_value=1, max_value=240, required=False, allow_null=True)
@@ -24,15 +27,15 @@ class MuteSerializer(serializers.Serializer):
 
 
 class PreviewSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=280, required=False, allow_blank=True)
+    message = fields.text(280, required=False, allow_blank=True)
     preset = serializers.ChoiceField(choices=list(PRESETS), required=False)
     expected_at = serializers.DateTimeField(required=False, allow_null=True)
     unreachable_until = serializers.DateTimeField(required=False, allow_null=True)
-    op_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    op_id = fields.op_id()
 
 
 class ReunionSerializer(serializers.Serializer):
-    op_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    op_id = fields.op_id()
 
 
 class PresetSerializer(serializers.Serializer):
@@ -40,7 +43,7 @@ class PresetSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class UpcomingQuerySerializer(serializers.Serializer):
+class UpcomingQuerySerializer(fields.QuerySerializer):
     # `from` is a Python keyword: the view maps it.
     days = serializers.IntegerField(min_value=1, max_value=31, required=False, default=7)
     date = DayField(required=False, allow_null=True)

@@ -57,7 +57,8 @@ def _block_clean(block: Block) -> None:
         others = Block.objects.filter(couple_id=block.couple_id, enabled=True).exclude(pk=block.pk)
         for other in others:
             if block.overlaps(other):
-                raise ValidationError({"days": [str(WORDS["overlap"]).format(name=other.name)]})
+                # Well formed, but clashing with another block: 409.
+                raise ServiceError("overlap", str(WORDS["overlap"]).format(name=other.name), 409)
 
 
 def parse_start(value) -> time:
@@ -248,10 +249,15 @@ def preview_post(
     now = timezone.now()
     errors: dict = {}
     message = _preview_message(message, preset, errors)
-    expected_at = _when(expected_at, "expected_at", now, errors)
-    unreachable_until = _when(unreachable_until, "unreachable_until", now, errors)
     if errors:
         raise ValidationError(errors)
+    # A time that was fine when the phone sent it can be past when it arrives: a clash
+    # with the clock (409), not a malformed request.
+    timing: dict = {}
+    expected_at = _when(expected_at, "expected_at", now, timing)
+    unreachable_until = _when(unreachable_until, "unreachable_until", now, timing)
+    if timing:
+        raise ServiceError("preview_when", next(iter(timing.values()))[0], 409)
     with transaction.atomic():
         couple = couple_active_locked(user=user)
         earlier = event_for_op(user=user, op_id=op_id, kind="preview.posted")

@@ -11,6 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from couples import fields
 from couples.api import event_written
 from couples.serializers import EventSerializer, errors
 from couples.services import NotPaired
@@ -48,7 +49,7 @@ class BlocksView(APIView):
         blocks = Block.objects.filter(couple=_couple(request.user)).order_by("start", "pk")
         return Response(_blocks_for(request.user, blocks))
 
-    @extend_schema(request=BlockSerializer, responses={201: BlockSerializer, **errors(400, 401, 404)})
+    @extend_schema(request=BlockSerializer, responses={201: BlockSerializer, **errors(400, 401, 404, 409)})
     def post(self, request):
         serializer = BlockSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -65,7 +66,7 @@ class BlockView(APIView):
         return Response(_blocks_for(request.user, [block])[0])
 
     @extend_schema(
-        request=BlockSerializer(partial=True), responses={200: BlockSerializer, **errors(400, 401, 404)}
+        request=BlockSerializer(partial=True), responses={200: BlockSerializer, **errors(400, 401, 404, 409)}
     )
     def patch(self, request, pk: int):
         serializer = BlockSerializer(data=request.data, partial=True)
@@ -97,8 +98,12 @@ class BlockMuteView(APIView):
 class UpcomingView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", str, description="YYYY-MM-DD, the couple's local date; default today"),
-            OpenApiParameter("days", int, description="1 to 31, default 7"),
+            OpenApiParameter(
+                "from", fields.DAY, description="YYYY-MM-DD, the couple's local date; default today"
+            ),
+            OpenApiParameter(
+                "days", {"type": "integer", "minimum": 1, "maximum": 31}, description="default 7"
+            ),
         ],
         responses={200: OccurrenceSerializer(many=True), **errors(400, 401, 404)},
     )

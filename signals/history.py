@@ -11,33 +11,14 @@ from django.db.models import Count, DurationField, ExpressionWrapper, Min, Q, Su
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from couples.models import Couple, Event, User
-from couples.services import NotPaired
+from couples.models import EVENT_KINDS, Couple, Event, User
+from couples.services import NotPaired, ServiceError
 from rhythms.models import Preview
 from signals.models import Answer, Flag, SignalSpan, State
 from signals.words import WORDS
 
 PAGE = 50
-KINDS = {
-    "signal.changed",
-    "signal.answered",
-    "preview.posted",
-    "preview.cleared",
-    "preview.due",
-    "reunion",
-    "flag.raised",
-    "flag.dismissed",
-    "rhythm.changed",
-    "reminder.fired",
-    "settings.changed",
-    "partner.joined",
-    "agreement.made",
-    "assessment.shared",
-    "ask.made",
-    "ask.answered",
-    "checkin.revealed",
-    "partner.left",
-}
+KINDS = set(EVENT_KINDS)
 
 
 def history_scope(*, user: User) -> tuple[Couple, bool]:
@@ -74,7 +55,7 @@ def timeline(*, user: User, kinds=None, partner=None, start=None, end=None, curs
         events = events.filter(kind__in=kinds)
     if partner is not None:
         if not couple.memberships.filter(user_id=partner).exists():
-            raise ValidationError({"partner": [WORDS["not_in_couple"]]})
+            raise ServiceError("not_in_couple", WORDS["not_in_couple"], 404)
         events = events.filter(actor_id=partner)
     if start is not None:
         events = events.filter(at__gte=_local_day_start(start, tz))

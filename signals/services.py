@@ -165,7 +165,7 @@ def signal_answer(
         field="reply", value=reply, choices=Reply.values, message=WORDS["bad_reply"], note=note
     )
     if to is not None and to == user.pk:
-        raise ServiceError("own_light", WORDS["own_light"])
+        raise ServiceError("own_light", WORDS["own_light"], 409)
     with transaction.atomic():
         couple = couple_active_locked(user=user)
         earlier = event_for_op(user=user, op_id=op_id, kind="signal.answered")
@@ -173,10 +173,11 @@ def signal_answer(
             return earlier, False
         partner = next(p for p in couple.partners() if p.pk != user.pk)
         if to is not None and to != partner.pk:
-            raise ServiceError("not_partner", WORDS["not_partner"])
+            raise ServiceError("not_partner", WORDS["not_partner"], 409)
         light = Signal.objects.filter(couple=couple, user=partner).first()
         if light is None or light.state == State.GREEN:
-            raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"])
+            # The light changed before the answer arrived: a clash with the state, 409.
+            raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"], 409)
         light_seq, light_at = _light_on(couple=couple, user=partner)
         answer = Answer.objects.create(
             couple=couple,
@@ -202,7 +203,7 @@ def _light_on(*, couple: Couple, user: User) -> tuple[int, object]:
     for seq, at, data in changes.values_list("seq", "at", "data").iterator(chunk_size=20):
         if data.get("previous") != data["state"]:
             return seq, at
-    raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"])
+    raise ServiceError("nothing_to_answer", WORDS["nothing_to_answer"], 409)
 
 
 def answers_current(*, couple: Couple, signals: dict) -> dict:

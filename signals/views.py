@@ -6,11 +6,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from couples import fields
 from couples import services as couples_services
 from couples.api import JoinAddressThrottle, JoinUserThrottle, event_written
 from couples.serializers import EventSerializer, JoinSerializer, errors
 from signals import history, ownership, push, services
 from signals.serializers import (
+    KINDS,
     CoupleSerializer,
     ExportQuerySerializer,
     FlagSerializer,
@@ -19,6 +21,7 @@ from signals.serializers import (
     PushDeviceSerializer,
     PushDeviceUpdateSerializer,
     PushKeySerializer,
+    PushSubscriptionSerializer,
     SettingsSerializer,
     SignalAnswerSerializer,
     SignalSetSerializer,
@@ -125,9 +128,11 @@ class PushDevicesView(APIView):
     def get(self, request):
         return Response([d.as_dict() for d in request.user.push_devices.order_by("pk")])
 
-    @extend_schema(request=PushDeviceSerializer, responses={201: PushDeviceSerializer, **errors(400, 401)})
+    @extend_schema(
+        request=PushSubscriptionSerializer, responses={201: PushDeviceSerializer, **errors(400, 401, 409)}
+    )
     def post(self, request):
-        serializer = PushDeviceSerializer(data=request.data)
+        serializer = PushSubscriptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         device = push.device_register(
@@ -149,8 +154,9 @@ class PushDeviceView(APIView):
         serializer = PushDeviceUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device = push.device_of(user=request.user, device_id=pk)
-        device.include_text = serializer.validated_data["include_text"]
-        device.save(update_fields=["include_text"])
+        if "include_text" in serializer.validated_data:
+            device.include_text = serializer.validated_data["include_text"]
+            device.save(update_fields=["include_text"])
         return Response(device.as_dict())
 
     @extend_schema(request=None, responses={204: None, **errors(401, 404)})
@@ -172,11 +178,15 @@ def _query(serializer_class, request, renames=None):
 class HistoryView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("kind", str, description="event kind(s), comma separated"),
-            OpenApiParameter("partner", int, description="only this partner's events"),
-            OpenApiParameter("from", str, description="YYYY-MM-DD, the couple's local date"),
-            OpenApiParameter("to", str, description="YYYY-MM-DD, inclusive"),
-            OpenApiParameter("cursor", int, description="next_cursor of the previous page"),
+            OpenApiParameter(
+                "kind",
+                {"type": "string", "pattern": KINDS},
+                description="event kind(s), comma separated",
+            ),
+            OpenApiParameter("partner", fields.ID, description="only this partner's events"),
+            OpenApiParameter("from", fields.DAY, description="YYYY-MM-DD, the couple's local date"),
+            OpenApiParameter("to", fields.DAY, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("cursor", fields.ID, description="next_cursor of the previous page"),
         ],
         responses={200: HistoryPageSerializer, **errors(400, 401, 404)},
     )
@@ -198,7 +208,7 @@ class SummaryView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("period", str, enum=["week", "month"]),
-            OpenApiParameter("date", str, description="YYYY-MM-DD in the period; default today"),
+            OpenApiParameter("date", fields.DAY, description="YYYY-MM-DD in the period; default today"),
         ],
         responses={200: dict, **errors(400, 401, 404)},
     )

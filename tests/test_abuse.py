@@ -26,14 +26,14 @@ def test_it_throttles_password_guessing_for_one_account_from_many_addresses(alic
         statuses.append(
             client.post("/api/auth/token/", {"username": "Alice ", "password": "guess"}).status_code
         )
-    assert statuses[:20] == [400] * 20
+    assert statuses[:20] == [401] * 20
     assert statuses[20] == 429
     # Another account is not held back by it.
     assert (
         APIClient(REMOTE_ADDR="198.51.100.1")
         .post("/api/auth/token/", {"username": "bob", "password": "x"})
         .status_code
-        == 400
+        == 401
     )
 
 

@@ -50,7 +50,7 @@ def test_it_gives_a_token_for_good_credentials_only(anon, alice):
     assert r.status_code == 200
     assert Token.objects.get(user=alice).key == r.json()["token"]
     r = anon.post("/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json")
-    assert r.status_code == 400
+    assert r.status_code == 401
     assert r.json()["code"] == "bad_credentials"
 
 

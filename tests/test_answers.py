@@ -57,16 +57,16 @@ def test_it_refuses_to_answer_a_green_or_no_light(couple, alice, bob, light):
     if light:
         signal_set(user=alice, state=light)
     r = answer(bob, reply="seen")
-    assert r.status_code == 400 and r.json()["code"] == "nothing_to_answer"
+    assert r.status_code == 409 and r.json()["code"] == "nothing_to_answer"
     assert not Event.objects.filter(kind="signal.answered").exists()
 
 
 def test_it_refuses_to_answer_ones_own_light(couple, alice, bob):
     signal_set(user=alice, state="red")
     r = answer(alice, reply="coming", to=alice.pk)
-    assert r.status_code == 400 and r.json()["code"] == "own_light"
+    assert r.status_code == 409 and r.json()["code"] == "own_light"
     r = answer(alice, reply="coming", to=99999)
-    assert r.status_code == 400 and r.json()["code"] == "not_partner"
+    assert r.status_code == 409 and r.json()["code"] == "not_partner"
     assert answer(bob, reply="coming", to=alice.pk).status_code == 201
 
 

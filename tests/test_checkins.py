@@ -53,7 +53,6 @@ def test_it_shows_the_partners_check_in_only_after_both_have_written(couple, ali
     [
         ({"week": "2026-49"}, "week"),
         ({"week": "2026-W54"}, "week"),
-        ({"week": "2026-W50"}, "week"),  # next week: not yet
         ({"week": "1999-W10"}, "week"),
         ({"appreciation": ""}, "appreciation"),
         ({"need": "x" * 281}, "need"),
@@ -63,6 +62,15 @@ def test_it_refuses_a_check_in_that_is_not_one(couple, alice, body, field):
     full = {"week": WEEK, "appreciation": "thanks", "need": "rest", **body}
     r = client_for(alice).post("/api/checkins/", full, format="json")
     assert r.status_code == 400 and field in r.json()["errors"], r.json()
+
+
+@pytest.mark.parametrize("week", ["2026-W50", "2026-W53"])  # not yet; no such week in 2026
+def test_it_answers_404_for_a_week_that_is_not_here(couple, alice, week):
+    r = client_for(alice).post(
+        "/api/checkins/", {"week": week, "appreciation": "thanks", "need": "rest"}, format="json"
+    )
+    assert r.status_code == 404 and r.json()["code"] == "checkin_week"
+    assert client_for(alice).get(f"/api/checkins/?week={week}").status_code == 404
 
 
 def test_it_takes_one_check_in_a_week_from_each(couple, alice, charlie):

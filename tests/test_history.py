@@ -113,8 +113,9 @@ def test_it_filters_the_timeline_by_kind_partner_and_dates(march, alice, bob):
     assert [e["kind"] for e in kinds] == ["preview.posted", "reunion", "preview.posted"]  # newest first
     days = client.get("/api/history/?from=2026-03-24&to=2026-03-24&kind=signal.changed").json()["results"]
     assert len(days) == 2
-    for bad in ("?kind=gossip", "?partner=99999", "?from=yesterday", "?cursor=-1"):
+    for bad in ("?kind=gossip", "?from=yesterday", "?cursor=-1"):
         assert client.get("/api/history/" + bad).status_code == 400
+    assert client.get("/api/history/?partner=99999").status_code == 404  # no such partner here
 
 
 def test_it_keeps_history_inside_the_couple(couple, alice, charlie):

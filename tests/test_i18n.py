@@ -252,7 +252,7 @@ def test_it_answers_in_the_browsers_language_before_login(anon):
     r = anon.post(
         "/api/auth/token/", {"username": "nobody", "password": "x"}, headers={"accept-language": "zh-Hans"}
     )
-    assert r.status_code == 400
+    assert r.status_code == 401
     assert "用户名和密码不匹配" in str(r.json())
     r = anon.post("/api/auth/token/", {"username": "nobody", "password": "x"})
     assert "That username and password do not match." in str(r.json())

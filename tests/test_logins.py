@@ -63,7 +63,7 @@ def test_it_throttles_the_html_signup_form(db):
 
 
 def test_it_counts_failures_per_account_and_address(alice, bob, generous_address_limit):
-    assert [api_login("192.0.2.3", "guess").status_code for _ in range(10)] == [400] * 10
+    assert [api_login("192.0.2.3", "guess").status_code for _ in range(10)] == [401] * 10
     assert api_login("192.0.2.3", PASSWORD).status_code == 429  # this pair is done for a while
     assert api_login("192.0.2.4", PASSWORD).status_code == 200  # another address is not
     bobs = APIClient().post(
@@ -78,7 +78,7 @@ def test_it_lets_the_owner_log_in_while_strangers_guess_from_many_addresses(alic
     phone = Client()
     assert form_login("198.51.100.8", PASSWORD, client=phone).status_code == 302  # and phone
     guesses = [api_login(f"203.0.113.{i}", "guess").status_code for i in range(25)]
-    assert guesses[:20] == [400] * 20 and set(guesses[20:]) == {429}
+    assert guesses[:20] == [401] * 20 and set(guesses[20:]) == {429}
     assert api_login("203.0.113.200", PASSWORD).status_code == 429  # a place never seen: wait
     assert api_login(home, PASSWORD).status_code == 200
     phone.post("/accounts/logout/")
@@ -126,7 +126,7 @@ def spelled_login(address: str, username: str, password: str, *, form: bool):
 
 @pytest.mark.parametrize("form", [True, False], ids=["form", "api"])
 def test_it_counts_every_spelling_of_a_name_as_one_account(alice, generous_address_limit, form):
-    failed = 200 if form else 400
+    failed = 200 if form else 401
     statuses = [
         spelled_login("192.0.2.30", SPELLINGS[i % len(SPELLINGS)], "guess", form=form).status_code
         for i in range(12)

@@ -53,9 +53,7 @@ def test_it_offers_presets_for_one_tap(couple, alice):
         ({"message": "x" * 281}, "message"),
         ({"message": "esc\x1b[31m"}, "message"),
         ({"preset": "nope"}, "preset"),
-        ({"message": "back soon", "expected_at": "2020-01-01T00:00:00Z"}, "expected_at"),
         ({"message": "back soon", "expected_at": "next tuesday"}, "expected_at"),
-        ({"message": "back later", "unreachable_until": "2999-01-01T00:00:00Z"}, "unreachable_until"),
     ],
 )
 def test_it_refuses_a_bad_preview_with_400(couple, alice, body, field):
@@ -64,10 +62,23 @@ def test_it_refuses_a_bad_preview_with_400(couple, alice, body, field):
     assert field in r.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "back soon", "expected_at": "2020-01-01T00:00:00Z"},
+        {"message": "back later", "unreachable_until": "2999-01-01T00:00:00Z"},
+    ],
+)
+def test_it_answers_a_time_out_of_reach_with_409(couple, alice, body):
+    """Well formed, but past (or too far) by the server's clock: a clash with now."""
+    r = client_for(alice).post("/api/previews/", body)
+    assert r.status_code == 409 and r.json()["code"] == "preview_when"
+
+
 def test_it_refuses_a_reconnect_time_more_than_a_few_days_ahead(couple, alice, settings):
     days = settings.PORCHLIGHT["PREVIEW_MAX_DAYS"]
     r = client_for(alice).post("/api/previews/", {"message": "trip", "expected_at": soon(days=days, hours=1)})
-    assert r.status_code == 400
+    assert r.status_code == 409
     r = client_for(alice).post(
         "/api/previews/", {"message": "trip", "expected_at": soon(days=days, hours=-1)}
     )

@@ -117,19 +117,19 @@ def test_it_refuses_a_bad_block_with_400(couple, alice, change, field):
     assert field in r.json()["errors"]
 
 
-def test_it_refuses_overlapping_blocks_with_400(couple, alice):
+def test_it_refuses_overlapping_blocks_with_409(couple, alice):
     client = client_for(alice)
     client.post("/api/rhythm/blocks/", DINNER)
     overlapping = {**DINNER, "kind": "autonomy", "name": "My hour", "start": "19:45", "days": [2]}
     r = client.post("/api/rhythm/blocks/", overlapping)
-    assert r.status_code == 400
-    assert "Dinner" in r.json()["errors"]["days"][0]
+    assert r.status_code == 409 and r.json()["code"] == "overlap"
+    assert "Dinner" in r.json()["detail"]
     assert client.post("/api/rhythm/blocks/", {**overlapping, "start": "20:00"}).status_code == 201
     # A disabled block does not collide; turning it on checks again.
     off = client.post("/api/rhythm/blocks/", {**overlapping, "start": "19:30", "enabled": False})
     assert off.status_code == 201
     r = client.patch(f"/api/rhythm/blocks/{off.json()['id']}/", {"enabled": True})
-    assert r.status_code == 400
+    assert r.status_code == 409
 
 
 def test_it_sees_an_overlap_across_midnight_and_the_week_end(couple, alice):
@@ -137,7 +137,7 @@ def test_it_sees_an_overlap_across_midnight_and_the_week_end(couple, alice):
     late = {**DINNER, "name": "Late", "days": [6], "start": "23:00", "minutes": 120}
     assert client.post("/api/rhythm/blocks/", late).status_code == 201
     monday = {**DINNER, "name": "Early", "days": [0], "start": "00:30", "minutes": 30}
-    assert client.post("/api/rhythm/blocks/", monday).status_code == 400
+    assert client.post("/api/rhythm/blocks/", monday).status_code == 409
 
 
 def test_it_hides_blocks_from_outsiders(couple, alice, charlie):
