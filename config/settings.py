@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rhythms",
     "practice",
     "signals",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "couples.middleware.api_no_store",
-    "signals.middleware.unavailable_page",
+    "web.middleware.unavailable_page",
 ]
 
 # A strict policy on every page: no inline script or style, nothing from elsewhere.

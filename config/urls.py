@@ -4,10 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 from config.metrics import metrics_page
 from couples import views as couples_views
 from couples.api import IdConverter
-from practice import pages as practice_pages
 from practice import views as practice_views
 from rhythms import views as rhythms_views
-from signals import pages
 from signals import views as signals_views
 
 register_converter(IdConverter, "id")
@@ -58,34 +56,7 @@ api = [
 ]
 
 urlpatterns = [
-    path("", pages.home, name="home"),
-    path("accounts/register/", pages.register, name="register"),
-    path("accounts/login/", pages.LoginPage.as_view(), name="login"),
-    path("accounts/logout/", pages.LogoutPage.as_view(), name="logout"),
-    path("accounts/password-reset/", pages.PasswordResetPage.as_view(), name="password-reset"),
-    path("accounts/password-reset/sent/", pages.password_reset_sent, name="password-reset-sent"),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        pages.PasswordResetConfirmPage.as_view(),
-        name="password-reset-confirm",
-    ),
-    path("accounts/reset/done/", pages.password_reset_done, name="password-reset-done"),
-    path("accounts/login/link/", pages.LoginLinkRequestPage.as_view(), name="login-link-request"),
-    path("accounts/login/link/sent/", pages.login_link_sent, name="login-link-sent"),
-    path("accounts/login/link/<uidb64>/<token>/", pages.login_link, name="login-link"),
-    path("accounts/email/verify/<str:token>/", pages.email_verify_page, name="email-verify"),
-    path("pair/", pages.pair, name="pair"),
-    path("unpair/", pages.unpair, name="unpair"),
-    path("rhythm/", pages.rhythm, name="rhythm"),
-    path("history/", pages.history, name="history"),
-    path("settings/", pages.settings_page, name="settings"),
-    path("practice/", practice_pages.practice_page, name="practice"),
-    path("offline/", pages.offline, name="offline"),
-    path("manifest.webmanifest", pages.manifest, name="manifest"),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/<str:language>.js", pages.javascript_catalog, name="javascript-catalog"),
-    path("sw.js", pages.service_worker, name="service-worker"),
-    path("healthz/", pages.healthz, name="healthz"),
+    path("", include("web.urls")),
     path("metrics", metrics_page, name="metrics"),
     path("cal/<str:secret>.ics", rhythms_views.calendar_feed, name="calendar-feed"),
     path("api/", include(api)),

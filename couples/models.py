@@ -3,7 +3,9 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -246,9 +248,24 @@ class LoginSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from couples.sessions import SessionStore
-
         return SessionStore
+
+
+class SessionStore(DBStore):
+    """Django's database sessions, each row marked with its user (SESSION_ENGINE is
+    couples.sessions, which names this class)."""
+
+    @classmethod
+    def get_model_class(cls):
+        return LoginSession
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        try:
+            session.user_id = int(data.get(SESSION_KEY))
+        except (TypeError, ValueError):
+            session.user_id = None
+        return session
 
 
 class WsTicket(models.Model):

@@ -553,7 +553,7 @@ def test_it_shows_a_fired_reminder_in_the_open_app(browser, server):
     Reminder.objects.filter(block=block, kind="before").update(next_fire_at=timezone.now())
     assert reminders_fire_due(timezone.now())
     for page in (ana, ben):  # over the doorbell, or at the next heartbeat
-        expect(page.locator("#notice")).to_contain_text("Soon: Dinner at", timeout=8000)
+        expect(page.locator("#banners")).to_contain_text("Soon: Dinner at", timeout=8000)
     # Ben said he would be back by now: the nudge is his alone.
     preview_post(
         user=User.objects.get(username="ben"),
@@ -562,8 +562,8 @@ def test_it_shows_a_fired_reminder_in_the_open_app(browser, server):
     )
     Preview.objects.update(nudge_at=timezone.now())
     assert preview_nudge_next(timezone.now())
-    expect(ben.locator("#notice")).to_contain_text("Time to reconnect?", timeout=8000)
-    expect(ana.locator("#notice")).to_contain_text("Soon: Dinner at")
+    expect(ben.locator("#banners")).to_contain_text("Time to reconnect?", timeout=8000)
+    expect(ana.locator("#banners")).to_contain_text("Soon: Dinner at")
     assert ana.errors == [] and ben.errors == []
 
 
@@ -666,7 +666,7 @@ def test_it_makes_a_small_ask_and_the_partner_says_not_now_kindly(browser, serve
     ana.fill("#ask-text", "And one more?")
     ana.click("#ask-form button.primary")
     expect(ana.locator("#ask-status")).to_contain_text("still open")
-    expect(ben.locator("#notice")).to_contain_text(
+    expect(ben.locator("#banners")).to_contain_text(
         "Ana asks: “Could you call me at lunch?”"
     )  # live on Lights
     ben.goto("/practice/")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).resolve().parent.parent / "signals" / "static" / "signals" / "app.css").read_text()
+CSS = (Path(__file__).resolve().parent.parent / "web" / "static" / "web" / "app.css").read_text()
 
 # (text, background) pairs as the stylesheet uses them.
 PAIRS = [

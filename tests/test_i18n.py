@@ -26,7 +26,7 @@ from signals.services import signal_set
 from tests.communicators import frame, open_socket
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "couples", "signals", "rhythms", "practice"]
+APPS = ["config", "couples", "signals", "rhythms", "practice", "web"]
 CATALOGUES = ROOT / "config" / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 

@@ -8,10 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ABOVE = {
-    "couples": {"rhythms", "practice", "signals", "config"},
-    "rhythms": {"practice", "signals", "config"},
-    "practice": {"signals", "config"},
-    "signals": {"config"},
+    "couples": {"rhythms", "practice", "signals", "web", "config"},
+    "rhythms": {"practice", "signals", "web", "config"},
+    "practice": {"signals", "web", "config"},
+    "signals": {"web", "config"},
+    "web": {"config"},
 }
 
 

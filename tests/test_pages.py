@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from couples.models import Event
 from couples.services import account_delete, couple_unpair
-from signals import pages
 from signals.services import signal_set
 from tests.conftest import make_user, pair
+from web.pages import app as pages
 
 pytestmark = pytest.mark.django_db
 
-STATIC = Path(__file__).resolve().parent.parent / "signals" / "static" / "signals"
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static" / "web"
 
 
 def browser_for(user) -> Client:
@@ -157,10 +157,9 @@ def test_it_names_the_workers_cache_for_the_files_it_holds(db, tmp_path, setting
     cache a new name, or phones would keep the old one."""
     before = cache_name(Client().get("/sw.js").content.decode())
     assert cache_name(Client().get("/sw.js").content.decode()) == before  # the same files, the same name
-    for app in ("signals", "practice"):
-        shutil.copytree(settings.BASE_DIR / app / "static", tmp_path / app / "static")
+    shutil.copytree(settings.BASE_DIR / "web" / "static", tmp_path / "web" / "static")
     shutil.copytree(settings.BASE_DIR / "config" / "locale", tmp_path / "config" / "locale")
-    practice_js = tmp_path / "practice" / "static" / "practice" / "practice.js"
+    practice_js = tmp_path / "web" / "static" / "web" / "practice.js"
     practice_js.write_text(practice_js.read_text() + "\n// changed\n")
     settings.BASE_DIR = tmp_path
     pages.service_worker_script.cache_clear()

@@ -168,7 +168,7 @@ async def test_it_resets_with_a_snapshot_when_too_much_was_missed(couple, alice,
 
 
 def _apply(state: dict, event: dict) -> None:
-    """An event applied to a snapshot, as the phone page does it (signals/static/signals/home.js)."""
+    """An event applied to a snapshot, as the phone page does it (web/static/web/store.js)."""
     data = event["data"]
     person = {p["id"]: p for p in state["partners"]}
     if event["kind"] == "signal.changed":

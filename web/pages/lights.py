@@ -1,0 +1,26 @@
+"""The Lights page (the app's first screen), and the welcome page before log-in."""
+
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from signals.models import State
+from signals.words import WORDS
+from web.boot import boot
+
+
+@never_cache
+def home(request):
+    if not request.user.is_authenticated:
+        return _welcome(request)
+    if request.user.active_couple() is None:
+        return redirect("pair")
+    return render(request, "web/home.html", {"boot": boot(request.user), "page": "home"})
+
+
+def _welcome(request):
+    """The first visit: what Porchlight is and what the three lights mean."""
+    lights = [
+        {"state": state, "name": WORDS[f"light_{state}"], "meaning": WORDS[f"meaning_{state}"]}
+        for state in State.values
+    ]
+    return render(request, "web/welcome.html", {"lights": lights, "page": "welcome"})

@@ -1,0 +1,51 @@
+"""Pairing: make an invite (a code, a link, a QR code) or type the partner's; unpair."""
+
+import segno
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from couples import services as couples_services
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(max_length=32, label=gettext_lazy("Your partner's code"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pair(request):
+    """Make an invite (a code, a link and a QR code), or type the partner's code."""
+    invite, error = None, None
+    join_form = JoinForm(request.POST if "code" in request.POST else None, initial=request.GET)
+    if request.user.active_couple() is not None and request.method == "GET":
+        return redirect("home")
+    try:
+        if request.method == "POST" and "invite" in request.POST:
+            invite = couples_services.invite_create(user=request.user)
+        elif request.method == "POST" and join_form.is_valid():
+            couples_services.couple_join(user=request.user, code=join_form.cleaned_data["code"])
+            return redirect("home")
+    except couples_services.ServiceError as e:
+        error = e.detail
+    context = {
+        "invite": invite,
+        "join_form": join_form,
+        "error": error,
+        "page": "pair",
+        "ended": couples_services.pairing_ended(user=request.user),
+    }
+    if invite is not None:
+        link = request.build_absolute_uri(f"/pair/?code={invite.code}")
+        context["link"] = link
+        context["qr"] = segno.make(link, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+    return render(request, "web/pair.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def unpair(request):
+    couples_services.couple_unpair(user=request.user)
+    return redirect("pair")
