@@ -163,6 +163,7 @@ def test_it_lets_the_partner_answer_a_red_and_the_owner_sees_it_live(browser, se
     ana.click(".light-btn[data-state=red]")
     expect(ben.locator("#answer-form")).to_be_visible()
     expect(ben.locator("#answer-h")).to_have_text("Answer Ana:")
+    ben.click("#answer-words summary")
     ben.fill("#answer-note", "ten minutes")
     ben.click("#replies button[data-reply=coming]")
     expect(ben.locator("#answer-status")).to_have_text("Sent: Coming to you.")
@@ -279,7 +280,7 @@ def test_it_keeps_the_partners_light_note_and_answer_on_the_first_screen(browser
     expect(ana.locator("#rhythm-now")).to_be_visible()
     expect(ana.locator("#partner-preview")).to_be_visible()
     shot(ana, "first-screen")
-    for selector in ("#partner-light", "#partner-note", "#answer-form #replies", "#answer-note"):
+    for selector in ("#partner-light", "#partner-note", "#answer-form #replies", "#answer-words summary"):
         assert on_first_screen(ana, selector), f"{selector} is off the first screen"
     ana.click("#replies button[data-reply=call_soon]")
     expect(ben.locator("#my-answer")).to_have_text("Ana: I'll call you soon.")
@@ -780,3 +781,212 @@ def test_it_makes_a_calendar_link_and_takes_an_email_address(browser, server):
     )
     assert User.objects.get(username="ana").email == "ana@example.com"
     assert ana.errors == []
+
+
+# One live app: the partner is with you on every page, and nothing shown is old or untrue.
+
+
+def test_it_brings_a_red_to_a_partner_on_any_page_and_takes_the_answer_there(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    for path in ("/history/", "/practice/", "/settings/", "/rhythm/"):
+        ben.goto(path)
+        expect(ben.locator("#strip")).to_be_visible()
+        ana.fill("#note", f"need you ({path})")
+        started = time.monotonic()
+        ana.click(".light-btn[data-state=red]")
+        expect(ben.locator("#strip")).to_have_attribute("data-state", "red", timeout=1000)
+        assert time.monotonic() - started < 1.0, path
+        expect(ben.locator("#strip-word")).to_have_text("Red")
+        expect(ben.locator("#strip-note")).to_have_text(f"need you ({path})")
+        expect(ben.locator("#announce")).to_contain_text("Ana's light is now red")
+        expect(ben.locator(".tabs .mark")).to_be_visible()  # the Lights tab carries it
+        assert on_first_screen(ben, "#strip-replies"), path
+        if path == "/history/":
+            expect(ben.locator(".timeline li").first).to_contain_text("need you (/history/)", timeout=3000)
+            shot(ben, "partner-strip")
+        ana.click(".light-btn[data-state=green]")
+        expect(ben.locator("#strip")).to_have_attribute("data-state", "green")
+        expect(ben.locator("#strip-replies")).to_be_hidden()
+        expect(ben.locator(".tabs .mark")).to_be_hidden()
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ben.locator("#strip-replies")).to_be_visible()
+    ben.click("#strip-replies button[data-reply=call_soon]")  # answered from the strip, on Rhythm
+    expect(ben.locator("#strip-status")).to_have_text("Sent: I'll call you soon.")
+    expect(ana.locator("#my-answer")).to_have_text("Ben: I'll call you soon.")
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_brings_an_ask_and_a_check_in_to_an_open_practice_page(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ben.goto("/practice/")
+    ana.goto("/practice/")
+    ana.fill("#ask-text", "Tea at four?")
+    ana.click("#ask-form button.primary")
+    expect(ben.locator("#asks")).to_contain_text("Ana asked: “Tea at four?”", timeout=3000)
+    expect(ben.locator("#banners")).to_contain_text("Ana asks: “Tea at four?”")
+    ben.click("#asks button.ask-answer[data-answer=yes]")  # a button of the list put in place
+    expect(ana.locator("#asks")).to_contain_text("Tea at four?")
+    expect(ana.locator("#banners")).to_contain_text("Ben: yes to your ask.", timeout=3000)
+    for page, words in ((ana, ("the walk", "an early night")), (ben, ("the soup", "a quiet evening"))):
+        page.fill("#checkin-appreciation", words[0])
+        page.fill("#checkin-need", words[1])
+        page.click("#checkin-form button.primary")
+    expect(ana.locator("#checkin-partner")).to_contain_text("the soup", timeout=3000)  # revealed, no reload
+    expect(ana.locator("#banners")).to_contain_text("You have both written this week's check-in")
+    ana.locator("#banners .banner", has_text="check-in").locator("button.close").click()
+    expect(ana.locator("#banners")).not_to_contain_text("check-in")
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_shows_the_newest_state_after_an_offline_reload(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.click(".light-btn[data-state=red]")
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "red")
+    ben.goto("/history/")  # the service worker keeps a copy of each page seen
+    ben.goto("/")  # this one with a red in its snapshot
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "red")
+    ana.click(".light-btn[data-state=yellow]")
+    ana.fill("#note", "better now")
+    ana.click(".light-btn[data-state=green]")
+    expect(ben.locator("#partner-note")).to_have_text("better now")
+    wait_caught_up(ben)
+    ben.context.set_offline(True)
+    ben.reload()
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "green")
+    expect(ben.locator("#partner-note")).to_have_text("better now")
+    expect(ben.locator("#partner-since")).to_contain_text("Last known")
+    expect(ben.locator("#answer-form")).to_be_hidden()  # nothing to answer in a light that ended
+    ben.goto("/history/")  # and on every other page, the strip says the same
+    expect(ben.locator("#strip")).to_have_attribute("data-state", "green")
+    expect(ben.locator("#strip-since")).to_contain_text("Last known")
+    ben.context.set_offline(False)
+    assert ana.errors == []
+
+
+def test_it_says_an_answer_queued_offline_was_not_sent_once_the_light_changed(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.click(".light-btn[data-state=red]")
+    expect(ben.locator("#answer-form")).to_be_visible()
+    ben.context.set_offline(True)
+    expect(ben.locator("#net")).to_have_text("Offline")
+    ben.click("#replies button[data-reply=coming]")
+    expect(ben.locator("#answer-status")).to_contain_text("when you're back online")
+    ana.click(".light-btn[data-state=green]")
+    ben.context.set_offline(False)
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "green", timeout=15000)
+    expect(ben.locator("#answer-status")).to_have_text("Not sent: Ana's light changed meanwhile.")
+    wait_caught_up(ben)
+    assert not Event.objects.filter(kind="signal.answered").exists()
+
+
+def test_it_rolls_a_refused_change_back_with_its_reason_and_cleans_a_pasted_tab(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    ana.fill("#note", "a tab\there, a line\nthere")
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ben.locator("#partner-note")).to_have_text("a tab here, a line there")  # cleaned, not refused
+    expect(ana.locator("#my-status")).to_have_text("Shared.")
+    # Past the budget of changes the server refuses one: the page goes back to its state.
+    with override_writes(server, 1):
+        ana.fill("#note", "one too many")
+        ana.click(".light-btn[data-state=red]")
+        expect(ana.locator("#my-status")).to_contain_text("Not shared:")
+        expect(ana.locator(".light-btn[data-state=yellow]")).to_have_attribute("aria-pressed", "true")
+        expect(ana.locator(".light-btn[data-state=red]")).to_have_attribute("aria-pressed", "false")
+        expect(ana.locator("#note")).to_have_value("one too many")  # given back, not wiped
+    expect(ben.locator("#partner-light")).to_have_attribute("data-state", "yellow")
+    assert not Event.objects.filter(kind="signal.changed", data__state="red").exists()
+
+
+class override_writes:
+    """The server's budget of changes per person, made small for a while: the budget's
+    counter is Redis's, so spend it there."""
+
+    def __init__(self, server, left: int):
+        self.server, self.left = server, left
+
+    def __enter__(self):
+        import redis
+
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        prefix = self.server.env["PORCHLIGHT_REDIS_PREFIX"]
+        user = User.objects.get(username="ana").pk
+        window = int(time.time() // 60)
+        for minute in (window, window + 1):
+            client.set(f"{prefix}:writes:{user}:{minute}", 10**9, ex=120)
+        self.client, self.keys = client, [f"{prefix}:writes:{user}:{m}" for m in (window, window + 1)]
+        return self
+
+    def __exit__(self, *exc):
+        self.client.delete(*self.keys)
+
+
+@pytest.mark.parametrize("size", [(360, 640), (320, 568)])
+def test_it_keeps_both_lights_on_the_first_screen_with_every_card(browser, server, size):
+    width, height = size
+    ana, ben = pair_through_the_ui(browser, server)
+    a, b = User.objects.get(username="ana"), User.objects.get(username="ben")
+    Couple.objects.update(flag_threshold=2)
+    for state in ("red", "green", "red"):
+        signal_set(user=b, state=state, note="I need you tonight, it was a hard day")
+    for person in (a, b):
+        preview_post(user=person, message="Home around nine", expected_at=timezone.now() + timedelta(hours=2))
+    for name, start in (("Dinner", "12:00"), ("Walk", "15:00")):
+        block_create(
+            user=a,
+            fields={
+                "kind": "connection",
+                "name": name,
+                "days": list(range(7)),
+                "start": start,
+                "minutes": 60,
+                "remind_before": 10,
+            },
+        )
+    ana.set_viewport_size({"width": width, "height": height})
+    ana.reload()
+    Reminder.objects.filter(kind="before").update(next_fire_at=timezone.now())  # two reminder banners
+    assert reminders_fire_due(timezone.now())
+    expect(ana.locator("#banners .banner")).to_have_count(2, timeout=8000)
+    expect(ana.locator("#agreement")).to_be_visible()
+    expect(ana.locator("#flag")).to_be_visible()
+    expect(ana.locator("#partner-preview")).to_be_visible()
+    shot(ana, f"first-screen-{width}")
+
+    def on_screen(selector):
+        box = ana.locator(selector).bounding_box()
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+    for selector in ("#partner-light", "#partner-note", "#replies", ".lights", "#my-status"):
+        assert on_screen(selector), f"{selector} is off the first screen at {width} x {height}"
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ana.locator("#my-status")).to_have_text("Shared.")
+    assert on_screen("#my-status")
+    ana.locator("#banners .banner").first.locator("button.close").click()
+    expect(ana.locator("#banners .banner")).to_have_count(1)
+    assert ana.errors == []
+
+
+def test_it_shows_no_reminder_banner_of_a_muted_block_to_the_one_who_muted_it(browser, server):
+    ana, ben = pair_through_the_ui(browser, server)
+    block, _ = block_create(
+        user=User.objects.get(username="ana"),
+        fields={
+            "kind": "connection",
+            "name": "Walk",
+            "days": list(range(7)),
+            "start": "12:00",
+            "minutes": 30,
+            "remind_before": 10,
+        },
+    )
+    ana.goto("/rhythm/")
+    ana.locator("#blocks li", has_text="Walk").locator("button", has_text="Mute for me").click()
+    expect(ana.locator("#blocks li", has_text="Walk").locator("button[aria-pressed=true]")).to_be_visible()
+    ana.goto("/history/")  # the mute follows to every page
+    ben.goto("/history/")
+    Reminder.objects.filter(block=block, kind="before").update(next_fire_at=timezone.now())
+    assert reminders_fire_due(timezone.now())
+    expect(ben.locator("#banners")).to_contain_text("Soon: Walk at", timeout=8000)
+    wait_caught_up(ana)
+    expect(ana.locator("#banners")).not_to_contain_text("Walk")
+    assert ana.errors == [] and ben.errors == []

@@ -57,6 +57,7 @@ function createApp(start) {
         answerStatus = interpolate(gettext("Sent: %(words)s"), { words: REPLIES[frame.data.reply]?.words ?? "" }, true);
       }
       for (const listener of listeners) listener(frame);
+      document.body.dataset.seq = String(store.seq); // what this page has seen, for tests and debugging
       render();
     },
     onDropped(message, why) {
@@ -188,6 +189,7 @@ function createApp(start) {
 
   renderBanners();
   render();
+  document.body.dataset.seq = String(store.seq);
   window.addEventListener("online", render);
   window.addEventListener("offline", render);
   // Start once the page's own module has taken its frames (it imports this one).

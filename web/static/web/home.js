@@ -21,7 +21,9 @@ function renderLight(who) {
   light.dataset.state = state;
   $("partner-shape").setAttribute("href", state ? `#shape-${state}` : "");
   $("partner-word").textContent = state ? LIGHT_WORDS[state] : gettext("No light yet");
+  // What the light means, when no words of theirs say it already.
   $("partner-meaning").textContent = state ? start.meanings[state] : "";
+  $("partner-meaning").hidden = !state || Boolean(who.signal.note);
   const note = $("partner-note");
   note.textContent = who.signal.note || "";
   note.hidden = !who.signal.note;
@@ -47,10 +49,12 @@ function renderAnswerForm(them) {
   }
 }
 
-function renderPreview(element, preview) {
+function renderPreview(element, preview, name) {
   element.hidden = !preview;
   if (!preview) return;
-  element.querySelector(".preview-message").textContent = preview.message;
+  const message = element.querySelector(".preview-message");
+  message.textContent = preview.message;
+  if (name) message.prepend(Object.assign(document.createElement("span"), { className: "partner-preview-name", textContent: `${name}: ` }));
   const parts = [];
   if (preview.expected_at) {
     parts.push(interpolate(gettext("back around %(time)s"), { time: formatTime(preview.expected_at, me.timezone, true) }, true));
@@ -100,7 +104,7 @@ function render() {
   if (them) {
     renderLight(them);
     renderAnswerForm(them);
-    renderPreview($("partner-preview"), them.preview);
+    renderPreview($("partner-preview"), them.preview, them.display_name);
     renderBack(them);
   }
   const self = store.mine();
@@ -171,7 +175,6 @@ app.on((frame) => {
     const words = REPLIES[frame.data.reply]?.words;
     $("answer-status").textContent = interpolate(gettext("Sent: %(words)s"), { words }, true);
   }
-  document.body.dataset.seq = String(store.seq); // what this page has seen, for tests and debugging
   render();
 });
 
@@ -217,6 +220,7 @@ for (const reply of start.replies) {
   button.addEventListener("click", () => {
     const sent = app.answer(reply.key, $("answer-note").value);
     $("answer-note").value = "";
+    $("answer-words").open = false;
     $("answer-status").textContent = sent.now ? gettext("Sending…") : gettext("Saved here; it will be sent when you're back online.");
     render();
   });
@@ -285,4 +289,3 @@ window.addEventListener("offline", render);
 window.addEventListener("online", render);
 setInterval(render, 5000); // "last known" appears a few seconds into a lost connection
 render();
-document.body.dataset.seq = String(store.seq);
