@@ -106,7 +106,7 @@ class LoginLinkRequestPage(PasswordResetPage):
     """Ask for a one-time log-in link: the owner's way in while strangers' guesses hold
     the account locked."""
 
-    template_name = "web/login_link.html"
+    extra_context = {"login_link": True}
     success_url = reverse_lazy("login-link-sent")
     kind = OutgoingMail.Kind.LOGIN_LINK
 
