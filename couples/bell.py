@@ -111,16 +111,22 @@ def _payload(name: str, message: dict) -> bytes:
     return b" ".join((ORIGIN, name.encode(), json.dumps(message).encode()))
 
 
-def _publish(messages) -> None:
+def redis_client() -> redis.Redis:
+    """This process's plain Redis client, for threads (the publisher's, the write budget's)."""
     global _client
     if _client is None:
         _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    return _client
+
+
+def _publish(messages) -> None:
+    client = redis_client()
     channel = _channel()
     payloads = [_payload(name, m) for name, m in messages]
     if len(payloads) == 1:
-        _client.publish(channel, payloads[0])
+        client.publish(channel, payloads[0])
         return
-    with _client.pipeline(transaction=False) as pipe:
+    with client.pipeline(transaction=False) as pipe:
         for payload in payloads:
             pipe.publish(channel, payload)
         pipe.execute()

@@ -13,16 +13,17 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
-from couples.bell import redis_in_loop
+from couples.bell import redis_client, redis_in_loop
 
 log = logging.getLogger(__name__)
 
 WINDOW = 60
-_client: redis.Redis | None = None
 
 
-def _key(user_id: int, window: int) -> str:
-    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:writes:{user_id}:{window}"
+def _key_now(user_id: int) -> tuple[str, float]:
+    """The counter of this person's current window, and the time it was read at."""
+    now = time.time()
+    return f"{settings.PORCHLIGHT['REDIS_PREFIX']}:writes:{user_id}:{int(now // WINDOW)}", now
 
 
 def _wait(count: int, now: float) -> int | None:
@@ -34,16 +35,12 @@ def _wait(count: int, now: float) -> int | None:
 
 def write_wait(*, user_id: int) -> int | None:
     """Count one write of this person: None to go on, or the seconds to wait."""
-    global _client
-    now = time.time()
-    key = _key(user_id, int(now // WINDOW))
+    key, now = _key_now(user_id)
     if not settings.REDIS_URL:
         cache.add(key, 0, WINDOW * 2)
         return _wait(cache.incr(key), now)
     try:
-        if _client is None:
-            _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-        with _client.pipeline(transaction=False) as pipe:
+        with redis_client().pipeline(transaction=False) as pipe:
             count, _ = pipe.incr(key).expire(key, WINDOW * 2).execute()
     except redis.RedisError:
         log.warning("write budget unavailable: not counted")
@@ -55,8 +52,7 @@ async def write_wait_async(*, user_id: int) -> int | None:
     """write_wait from the event loop: the loop's own Redis client, never a blocking call."""
     if not settings.REDIS_URL:
         return write_wait(user_id=user_id)  # the in-process cache: no I/O
-    now = time.time()
-    key = _key(user_id, int(now // WINDOW))
+    key, now = _key_now(user_id)
     try:
         async with redis_in_loop().pipeline(transaction=False) as pipe:
             count, _ = await pipe.incr(key).expire(key, WINDOW * 2).execute()
