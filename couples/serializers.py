@@ -35,16 +35,20 @@ class UserSerializer(serializers.ModelSerializer):
         help_text="Optional; used once its owner confirmed it",
     )
     email_verified = serializers.SerializerMethodField()
+    paired = serializers.SerializerMethodField(help_text="Whether this person is in a couple now")
     display_name = fields.text(60)
     timezone = fields.timezone(required=False)
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "timezone", "language", "email", "email_verified"]
+        fields = ["id", "username", "display_name", "timezone", "language", "email", "email_verified", "paired"]
         read_only_fields = ["id", "username"]
 
     def get_email_verified(self, user) -> bool:
         return bool(user.email) and user.email_verified_at is not None
+
+    def get_paired(self, user) -> bool:
+        return user.active_couple() is not None
 
 
 class RegisterSerializer(serializers.ModelSerializer):

@@ -209,19 +209,25 @@ def couple_agree(*, user: User) -> tuple[Event, bool]:
 
 
 def invite_create(*, user: User) -> Invite:
+    """A new code, replacing this person's open one: only the newest works, so making
+    codes needs no limit of its own (joining has its own, couples.throttles)."""
     if user.active_couple() is not None:
         raise ServiceError("already_paired", status=409)
     now = timezone.now()
-    open_invites = Invite.objects.filter(created_by=user, used_at__isnull=True, expires_at__gt=now)
-    if open_invites.count() >= settings.PORCHLIGHT["INVITES_PER_USER"]:
-        raise ServiceError("too_many_invites", status=429)
     for _ in range(5):
         try:
             with transaction.atomic():
+                Invite.objects.filter(created_by=user, used_at__isnull=True).delete()
                 return Invite.objects.create(created_by=user, created_at=now)
         except IntegrityError:
             continue  # the same code drawn twice: draw again
     raise RuntimeError("could not draw a free invite code")
+
+
+def invite_open(*, user: User) -> Invite | None:
+    """This person's code that still works, to show again."""
+    open_invites = Invite.objects.filter(created_by=user, used_at__isnull=True, expires_at__gt=timezone.now())
+    return open_invites.order_by("-created_at").first()
 
 
 def couple_join(*, user: User, code: str) -> Couple:

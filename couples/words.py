@@ -17,7 +17,6 @@ WORDS = {
     "invite_used": _("That invite has already been used. Ask your partner for a new one."),
     "invite_self": _("That is your own invite. Send it to your partner."),
     "inviter_paired": _("The person who made this invite is already paired."),
-    "too_many_invites": _("You have enough open invites. Use one or wait for them to expire."),
     "csrf_failed": _("This browser request is missing its CSRF token. Reload the page and try again."),
     "not_found": _("There is nothing here."),
     "body_too_large": _("That request is too large."),

@@ -21,7 +21,7 @@ PURGE_PAUSE = timedelta(hours=1)
 
 def export_data(*, user: User) -> dict:
     """Their account, their lights and notes, their answers to the partner's lights,
-    their previews, and the rhythm they share now. Nothing the partner wrote: after an unpair that holds nothing of the ex's."""
+    their previews, the rhythm they share now and the blocks they made before. Nothing the partner wrote: after an unpair that holds nothing of the ex's."""
     lights = Event.objects.filter(actor=user, kind="signal.changed").order_by("at")
     couple = user.active_couple()
     return {
@@ -49,7 +49,8 @@ def export_data(*, user: User) -> dict:
             }
             for p in Preview.objects.filter(user=user).order_by("created_at")
         ],
-        "rhythm": [b.as_dict() for b in Block.objects.filter(couple=couple).order_by("pk")] if couple else [],
+        # The current couple's rhythm (shared), and the blocks this person made in earlier ones.
+        "rhythm": [b.as_dict() for b in Block.objects.filter(Q(couple=couple) | Q(created_by=user)).order_by("pk")],
     }
 
 

@@ -285,7 +285,7 @@ def test_it_shows_each_partner_the_pages_in_their_own_language(couple, alice, bo
 def test_it_lets_a_visitor_pick_a_language_before_logging_in():
     visitor = Client()
     assert "Log in" in visitor.get("/accounts/login/").content.decode()
-    r = visitor.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    r = visitor.post("/language/", {"language": "zh-hans", "next": "/accounts/login/"})
     assert r.status_code == 302
     assert "忘记密码了？" in visitor.get("/accounts/login/").content.decode()
 

@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from couples.models import Event
 from couples.services import account_delete, couple_unpair
+from rhythms.services import block_create
 from signals.services import signal_set
 from tests.conftest import make_user, pair
 from web.pages import app as pages
@@ -86,9 +88,120 @@ def test_it_serves_the_app_with_its_starting_state(couple, alice, bob):
     assert "<b>long day</b>" not in page  # json_script escapes it
 
 
-@pytest.mark.parametrize("path", ["/", "/rhythm/", "/history/", "/settings/"])
-def test_it_sends_unpaired_people_to_pairing(alice, path):
-    assert browser_for(alice).get(path).url == "/pair/"
+def test_it_starts_a_person_without_a_partner_on_pairing(alice):
+    assert browser_for(alice).get("/").url == "/pair/"
+
+
+@pytest.mark.parametrize("path", ["/rhythm/", "/history/"])
+def test_it_says_a_couples_page_waits_for_a_partner_with_the_way_to_pair(alice, path):
+    page = page_of(alice, path)
+    assert "This page is for the two of you" in page and 'href="/pair/"' in page
+    assert 'aria-current="page"' in page  # in the app, with its tabs
+
+
+def test_it_gives_a_person_without_a_partner_their_settings(alice):
+    page = page_of(alice, "/settings/")
+    for part in ('id="me-form"', 'id="mail-form"', 'id="notify"', 'id="delete-ask"', "/api/me/export/"):
+        assert part in page
+    assert 'id="us-form"' not in page and 'id="unpair-ask"' not in page
+    assert "You are not paired now." in page
+    assert '"couple": null' in page  # no live connection without a couple
+
+
+def test_it_gives_a_person_without_a_partner_their_practice(alice):
+    page = page_of(alice, "/practice/")
+    for part in ('id="assessment-form"', 'id="anxiety-form"', 'id="alone-form"', 'id="self-care-form"'):
+        assert part in page
+    assert 'id="ask-form"' not in page and 'id="checkin-card"' not in page
+    assert "they start once you" in page
+
+
+def test_it_keeps_the_app_for_a_person_after_an_unpairing(couple, alice, bob):
+    couple_unpair(user=bob)
+    for path in ("/practice/", "/settings/", "/history/"):
+        assert "/pair/" in page_of(alice, path)
+    assert "no longer paired" in page_of(alice, "/history/")
+    assert "This page is for the two of you" in page_of(alice, "/rhythm/")
+
+
+def test_it_switches_a_signed_in_persons_language_from_the_pairing_page(alice):
+    browser = browser_for(alice)
+    assert 'value="zh-hans"' in page_of(alice, "/pair/")
+    assert browser.post("/language/", {"language": "zh-hans", "next": "/pair/"}).url == "/pair/"
+    alice.refresh_from_db()
+    assert alice.language == "zh-hans"
+    assert "和伴侣配对" in browser.get("/pair/").text
+
+
+def test_it_shows_the_open_code_again_and_replaces_it_on_request(alice):
+    browser = browser_for(alice)
+    first = re.search(r'id="code">([A-Z0-9-]+)<', browser.post("/pair/", {"invite": "1"}).text)[1]
+    assert f'id="code">{first}<' in browser.get("/pair/").text
+    second = re.search(r'id="code">([A-Z0-9-]+)<', browser.post("/pair/", {"invite": "1"}).text)[1]
+    assert second != first and f'id="code">{second}<' in browser.get("/pair/").text
+    for _ in range(10):  # making codes never locks anyone out
+        assert browser.post("/pair/", {"invite": "1"}).status_code == 200
+
+
+def test_it_takes_a_partner_without_an_account_through_sign_up_into_the_join(alice):
+    code = re.search(r'id="code">([A-Z0-9-]+)<', browser_for(alice).post("/pair/", {"invite": "1"}).text)[1]
+    link = f"/pair/?code={code.replace('-', '')}"
+    newcomer = Client()
+    r = newcomer.get(link)
+    assert r.status_code == 302 and r.url.startswith("/accounts/register/?next=")
+    form = newcomer.get(r.url).text
+    assert 'id="invited"' in form and "Your partner has invited you" in form
+    assert f"/accounts/login/?next=/pair/%3Fcode%3D{code.replace('-', '')}" in form  # has an account
+    r = newcomer.post(
+        r.url,
+        {
+            "username": "erin",
+            "display_name": "Erin",
+            "timezone": "Europe/Berlin",
+            "password1": "a long quiet morning",
+            "password2": "a long quiet morning",
+            "next": link,
+        },
+    )
+    assert r.url == link
+    page = newcomer.get(link).text
+    assert 'id="join"' in page and f'value="{code.replace("-", "")}"' in page
+    assert newcomer.post("/pair/", {"code": code}).url == "/"
+    assert alice.active_couple() is not None
+
+
+def test_it_logs_in_a_partner_who_has_an_account_into_the_join(alice, bob):
+    code = re.search(r'id="code">([A-Z0-9-]+)<', browser_for(alice).post("/pair/", {"invite": "1"}).text)[1]
+    link = f"/pair/?code={code.replace('-', '')}"
+    visitor = Client()
+    login = visitor.get(f"/accounts/login/?next={link}")
+    assert login.status_code == 200
+    r = visitor.post("/accounts/login/", {"username": "bob", "password": "correct horse battery", "next": link})
+    assert r.url == link
+    assert 'id="join"' in visitor.get(link).text
+
+
+def test_it_refuses_to_send_a_new_account_elsewhere(db):
+    r = Client().post(
+        "/accounts/register/",
+        {
+            "username": "erin",
+            "display_name": "Erin",
+            "timezone": "UTC",
+            "password1": "a long quiet morning",
+            "password2": "a long quiet morning",
+            "next": "https://evil.example/",
+        },
+    )
+    assert r.url == "/pair/"
+
+
+def test_it_exports_the_rhythm_blocks_a_person_made_after_an_unpairing(couple, alice, bob):
+    block_create(user=alice, fields={"name": "Dinner", "kind": "connection", "days": [0], "start": time(19), "minutes": 60})
+    block_create(user=bob, fields={"name": "Run", "kind": "autonomy", "days": [1], "start": time(7), "minutes": 30})
+    couple_unpair(user=bob)
+    rhythm = browser_for(alice).get("/api/me/export/?format=json").json()["rhythm"]
+    assert [b["name"] for b in rhythm] == ["Dinner"]
 
 
 @pytest.mark.parametrize("path", ["/rhythm/", "/history/", "/settings/", "/pair/"])

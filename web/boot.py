@@ -2,7 +2,7 @@
 words its scripts need (the live store takes it from there, web/static/web/store.js)."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -13,15 +13,15 @@ from signals.models import Reply, State
 from signals.words import WORDS
 
 
-def boot(user) -> dict:
+def boot(user, couple=None) -> dict:
     """What the app starts from; everything later comes over the socket. `at` is when
     this snapshot was true (offline, a page says "last known" with it); `muted`, my own
-    mutes, keeps my muted blocks' reminders off my banners."""
-    couple = user.active_couple()
+    mutes, keeps my muted blocks' reminders off my banners. Without a partner `couple`
+    is null, and the page has no live connection: the personal pages work alone."""
     all_muted, muted = muted_blocks(user=user, couple=couple) if couple else (False, set())
     return {
         "me": {"id": user.pk, "display_name": user.display_name, "timezone": user.timezone},
-        "couple": services.couple_snapshot(user=user),
+        "couple": services.couple_snapshot(user=user) if couple else None,
         "at": timezone.now().isoformat(),
         "muted": {"all": all_muted, "blocks": sorted(muted)},
         "presets": [{"key": k, "message": str(v)} for k, v in PRESETS.items()],
@@ -35,14 +35,23 @@ def boot(user) -> dict:
     }
 
 
-def paired_page(template: str, page: str):
+def app_context(request, page: str, **extra) -> dict:
+    """What a page of the signed-in app renders with: the tabs (Lights while paired,
+    Pair before), the couple or None, and the boot of the live store."""
+    couple = request.user.active_couple()
+    return {"boot": boot(request.user, couple), "page": page, "couple": couple, "nav": True, **extra}
+
+
+def app_page(template: str, page: str, *, couple_only: bool):
+    """A page of the app. A couple's page (Lights, Rhythm) waits for a partner and says
+    how to pair; a personal one (Settings) works alone."""
+
     @login_required
     @never_cache
     def view(request):
-        couple = request.user.active_couple()
-        if couple is None:
-            return redirect("pair")
-        context = {"boot": boot(request.user), "page": page, "couple": couple, "days": DAYS}
+        context = app_context(request, page, days=DAYS)
+        if couple_only and context["couple"] is None:
+            return render(request, "web/waiting.html", context)
         return render(request, template, context)
 
     return view

@@ -29,7 +29,7 @@ urlpatterns = [
     path("practice/", practice.practice_page, name="practice"),
     path("offline/", app.offline, name="offline"),
     path("manifest.webmanifest", app.manifest, name="manifest"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", accounts.language_choose, name="language"),
     path("jsi18n/<str:language>.js", app.javascript_catalog, name="javascript-catalog"),
     path("sw.js", app.service_worker, name="service-worker"),
     path("healthz/", app.healthz, name="healthz"),

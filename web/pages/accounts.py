@@ -1,16 +1,20 @@
 """Signing up, logging in and out, resets, one-time log-in links and e-mail
 confirmation: pages that work without JavaScript, held to the API's limits."""
 
+from urllib.parse import urlparse
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import urlsafe_base64_decode
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.views.i18n import set_language
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from couples import mail
 from couples import services as couples_services
@@ -46,12 +50,28 @@ def register(request):
     if request.method == "POST" and (wait := address_wait(request)) is not None:
         return throttled(request, wait)
     form = RegisterForm(request.POST or None)
+    # Where to go next: the pairing link a partner followed, with its code.
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
     if request.method == "POST" and form.is_valid():
         form.instance.language = language_asked()
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("pair")
-    return render(request, "web/register.html", {"form": form})
+        return redirect(next_url or "pair")
+    invited = urlparse(next_url).path == reverse("pair") and "code=" in next_url
+    return render(request, "web/register.html", {"form": form, "next": next_url, "invited": invited})
+
+
+@require_POST
+def language_choose(request):
+    """The language switch of the pages: a signed-in person's choice is theirs
+    (User.language, as Settings saves it), a visitor's stays in the browser's cookie."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return set_language(request)
 
 
 class LoginPage(auth_views.LoginView):

@@ -4,7 +4,7 @@ the reader's language."""
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +16,7 @@ from rhythms.words import DAYS
 from signals import history as history_module
 from signals.models import State
 from signals.words import WORDS
-from web.boot import boot
+from web.boot import app_context
 
 
 def _quoted(text: str) -> str:
@@ -156,8 +156,9 @@ def history(request):
     """How the lights went: this week's strip, the last weeks' counts, the timeline."""
     try:
         couple, own_only = history_module.history_scope(user=request.user)
-    except couples_services.NotPaired:
-        return redirect("pair")
+    except couples_services.NotPaired:  # never paired: nothing of lights yet
+        lead = _("Your history starts once you have paired: your lights, your partner's, and your rhythm.")
+        return render(request, "web/waiting.html", app_context(request, "history", lead=lead))
     names = {p.pk: p.display_name for p in couple.partners()}
     now = timezone.now()
     today = now.astimezone(ZoneInfo(couple.timezone)).date()
@@ -173,17 +174,16 @@ def history(request):
         {"at": by_seq[r["seq"]].at, "kind": r["kind"], "text": _event_sentence(by_seq[r["seq"]], names)}
         for r in page["results"]
     ]
-    context = {
-        "boot": boot(request.user) if not own_only else None,
-        "rows": rows,
-        "older": page["next_cursor"],
-        "paged": before.isdigit(),
-        "page": "history",
-        "couple": couple if not own_only else None,
-        "archive": own_only,
-        "week": week,
-        "strip": _week_strip_rows(couple, names, today, now, only=request.user if own_only else None),
-        "bars": _weekly_bars(couple, now) if not own_only else None,
-        "width": STRIP_WIDTH,
-    }
+    context = app_context(
+        request,
+        "history",
+        rows=rows,
+        older=page["next_cursor"],
+        paged=before.isdigit(),
+        archive=own_only,
+        week=week,
+        strip=_week_strip_rows(couple, names, today, now, only=request.user if own_only else None),
+        bars=_weekly_bars(couple, now) if not own_only else None,
+        width=STRIP_WIDTH,
+    )
     return render(request, "web/history.html", context)

@@ -5,16 +5,17 @@ from django.views.decorators.cache import never_cache
 
 from signals.models import State
 from signals.words import WORDS
-from web.boot import boot
+from web.boot import app_context
 
 
 @never_cache
 def home(request):
     if not request.user.is_authenticated:
         return _welcome(request)
-    if request.user.active_couple() is None:
+    context = app_context(request, "home")
+    if context["couple"] is None:  # the pairing page is the first screen of one alone
         return redirect("pair")
-    return render(request, "web/home.html", {"boot": boot(request.user), "page": "home"})
+    return render(request, "web/home.html", context)
 
 
 def _welcome(request):

@@ -2,13 +2,13 @@
 practices and journal, small asks and the weekly check-in."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from practice import services
 from practice.words import WORDS
 from rhythms.words import DAYS
-from web.boot import boot
+from web.boot import app_context
 
 # The trend chart of one's own results: x by result, y by mean (1 at the bottom, 5 at the top).
 TREND_WIDTH, TREND_HEIGHT = 300, 120
@@ -33,40 +33,40 @@ def _trend(results: list[dict]) -> dict | None:
 @never_cache
 def practice_page(request):
     """The personal side: the self-assessment, one's own results and their trend."""
-    couple = request.user.active_couple()
-    if couple is None:
-        return redirect("pair")
     page = services.assessment_page(user=request.user)
     for result in page["history"]:
         result["words"] = WORDS[f"pattern_{result['pattern']}"]
         result["name"] = result["pattern"].replace("_", "-")
-    partner = next((p for p in couple.partners() if p.pk != request.user.pk), None)
-    shared = services.assessments_shared(user_ids=[partner.pk]).get(partner.pk) if partner else None
-    context = {
-        "boot": boot(request.user),
-        "page": "practice",
-        "couple": couple,
-        "assessment": page,
-        "scale": list(services.SCALE),
-        "trend": _trend(page["history"]),
-        "trend_size": {"width": TREND_WIDTH, "height": TREND_HEIGHT},
-        "partner": partner,
-        "partner_shared": shared,
-        "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
-        "practices": services.practices_page(user=request.user),
-        "tender_prompt": WORDS["tender_prompt"],
-        "checkin": services.checkins_of(
-            user=request.user, week=services.week_of(services.today_of(request.user))
-        ),
-        "checkin_block": couple.blocks.filter(name=services.CHECKIN_BLOCK).first(),
-        "days": DAYS,
-        "asks": [
-            {
-                **ask,
-                "mine": ask["by"] == request.user.pk,
-                "answer_words": WORDS[f"ask_{ask['answer']}"] if ask["answer"] else "",
-            }
-            for ask in services.asks_recent(user=request.user)[:10]
-        ],
-    }
+    context = app_context(
+        request,
+        "practice",
+        assessment=page,
+        scale=list(services.SCALE),
+        trend=_trend(page["history"]),
+        trend_size={"width": TREND_WIDTH, "height": TREND_HEIGHT},
+        practices=services.practices_page(user=request.user),
+        tender_prompt=WORDS["tender_prompt"],
+        days=DAYS,
+    )
+    couple = context["couple"]
+    if couple is not None:  # the couple's side of Practice: the partner's share, asks, check-ins
+        partner = next((p for p in couple.partners() if p.pk != request.user.pk), None)
+        shared = services.assessments_shared(user_ids=[partner.pk]).get(partner.pk) if partner else None
+        context |= {
+            "partner": partner,
+            "partner_shared": shared,
+            "partner_words": WORDS[f"pattern_{shared['pattern']}"] if shared else None,
+            "checkin": services.checkins_of(
+                user=request.user, week=services.week_of(services.today_of(request.user))
+            ),
+            "checkin_block": couple.blocks.filter(name=services.CHECKIN_BLOCK).first(),
+            "asks": [
+                {
+                    **ask,
+                    "mine": ask["by"] == request.user.pk,
+                    "answer_words": WORDS[f"ask_{ask['answer']}"] if ask["answer"] else "",
+                }
+                for ask in services.asks_recent(user=request.user)[:10]
+            ],
+        }
     return render(request, "web/practice.html", context)

@@ -1,5 +1,5 @@
 """The Rhythm page: the couple's blocks, this week, mutes and the calendar link."""
 
-from web.boot import paired_page
+from web.boot import app_page
 
-rhythm = paired_page("web/rhythm.html", "rhythm")
+rhythm = app_page("web/rhythm.html", "rhythm", couple_only=True)

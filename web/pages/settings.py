@@ -1,5 +1,6 @@
-"""The Settings page: me, us, notifications on this phone, pairing and my data."""
+"""The Settings page: me, us, notifications on this phone, pairing and my data. All but
+"Together" work without a partner."""
 
-from web.boot import paired_page
+from web.boot import app_page
 
-settings_page = paired_page("web/settings.html", "settings")
+settings_page = app_page("web/settings.html", "settings", couple_only=False)

@@ -1,4 +1,5 @@
-// Pairing: share the link, and move on by itself once the partner has used the code.
+// Pairing: share the link, and move on by itself once the partner has used the code
+// (asking /api/me/, which answers 200 either way: a 404 each time would fill the log).
 import { api } from "./common.js";
 
 const share = document.getElementById("share");
@@ -16,9 +17,9 @@ if (copy) {
 if (document.getElementById("invite")) {
   const poll = setInterval(async () => {
     try {
-      await api("GET", "/api/couple/");
+      if (!(await api("GET", "/api/me/")).paired) return;
       clearInterval(poll);
       location.href = "/";
-    } catch { /* not yet */ }
+    } catch { /* offline: ask again */ }
   }, 2000);
 }

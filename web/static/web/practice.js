@@ -40,7 +40,7 @@ for (const button of document.querySelectorAll("button.share")) {
 }
 
 // Small asks: ask, or answer the partner's open one.
-$("ask-form").addEventListener("submit", async (event) => {
+$("ask-form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     await api("POST", "/api/asks/", { text: $("ask-text").value });

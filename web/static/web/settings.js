@@ -6,7 +6,7 @@ import { api, firstError } from "./common.js";
 const $ = (id) => document.getElementById(id);
 
 function saveForm(formId, statusId, send) {
-  $(formId).addEventListener("submit", async (event) => {
+  $(formId)?.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       await send();
@@ -163,12 +163,12 @@ withText.addEventListener("change", async () => {
 });
 
 // Unpair: one calm question before it happens.
-$("unpair-ask").addEventListener("click", () => {
+$("unpair-ask")?.addEventListener("click", () => {
   $("unpair-confirm").hidden = false;
   $("unpair-ask").hidden = true;
   $("unpair-no").focus();
 });
-$("unpair-no").addEventListener("click", () => {
+$("unpair-no")?.addEventListener("click", () => {
   $("unpair-confirm").hidden = true;
   $("unpair-ask").hidden = false;
   $("unpair-ask").focus();
