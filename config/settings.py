@@ -376,7 +376,7 @@ PORCHLIGHT = {
     "GC_FULL_SECONDS": envint("PORCHLIGHT_GC_FULL_SECONDS", 3600),
     # /metrics answers only with this bearer token, and is not there without one.
     "METRICS_TOKEN": envstr("PORCHLIGHT_METRICS_TOKEN", ""),
-    "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 3),
+    "PREVIEW_MAX_DAYS": envint("PORCHLIGHT_PREVIEW_MAX_DAYS", 14),
     "REMINDER_LATE_MINUTES": envint("PORCHLIGHT_REMINDER_LATE_MINUTES", 15),
     # Reminders fired per transaction: a whole minute's worth in a few round trips.
     "REMINDER_BATCH": envint("PORCHLIGHT_REMINDER_BATCH", 200),

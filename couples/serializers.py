@@ -41,7 +41,16 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "timezone", "language", "email", "email_verified", "paired"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "timezone",
+            "language",
+            "email",
+            "email_verified",
+            "paired",
+        ]
         read_only_fields = ["id", "username"]
 
     def get_email_verified(self, user) -> bool:

@@ -343,9 +343,6 @@ def week_clean(week, *, today: date) -> str:
     return week
 
 
-CHECKIN_BLOCK = "Weekly check-in"  # the rhythm block that reminds the couple (the Practice tab makes it)
-
-
 def week_of(day: date) -> str:
     year, week, _weekday = day.isocalendar()
     return f"{year}-W{week:02d}"

@@ -19,7 +19,7 @@ from couples.models import Couple, User
 from couples.services import NotPaired, secret_digest
 from rhythms.models import Block, CalendarFeed
 from rhythms.services import muted_blocks
-from rhythms.words import WORDS
+from rhythms.words import WORDS, block_name
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]  # RRULE's BYDAY, Monday=0 as Block.days
 YEARS_OF_ZONE_RULES = 10  # the VTIMEZONE's transitions, from the earliest block on
@@ -96,7 +96,7 @@ def _vevent(block: Block, tz: ZoneInfo, *, muted: bool) -> icalendar.Event:
     event.add("uid", f"block-{block.pk}@porchlight")
     event.add("dtstamp", block.updated_at)
     event.add("last-modified", block.updated_at)
-    event.add("summary", block.name)
+    event.add("summary", block_name(block.as_dict()))
     event.add("categories", [str(WORDS[f"calendar_{block.kind}"])])
     event.add("dtstart", _first_start(block, tz))
     event.add("duration", timedelta(minutes=block.minutes))
@@ -112,7 +112,7 @@ def _vevent(block: Block, tz: ZoneInfo, *, muted: bool) -> icalendar.Event:
     for offset in offsets:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", block.name)
+        alarm.add("description", block_name(block.as_dict()))
         alarm.add("trigger", offset)
         event.add_component(alarm)
     return event

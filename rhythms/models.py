@@ -42,6 +42,9 @@ class Block(models.Model):
     couple = models.ForeignKey(Couple, models.CASCADE, related_name="blocks")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     name = models.CharField(max_length=60)
+    # A block the app names itself ("checkin"): shown in each reader's language
+    # (rhythms.words.block_name) until someone renames it.
+    key = models.CharField(max_length=12, blank=True, default="")
     days = models.JSONField(default=list)  # weekdays, Monday=0
     start = models.TimeField()  # local, in the couple's timezone
     minutes = models.PositiveSmallIntegerField()
@@ -57,6 +60,7 @@ class Block(models.Model):
             "id": self.pk,
             "kind": self.kind,
             "name": self.name,
+            "key": self.key or None,
             "days": self.days,
             "start": self.start.strftime("%H:%M"),
             "minutes": self.minutes,
@@ -167,6 +171,9 @@ class Preview(models.Model):
     couple = models.ForeignKey(Couple, models.CASCADE, related_name="previews")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="previews")
     message = models.CharField(max_length=280)
+    # A one-tap preset's key, when the message is the preset's words: each reader sees
+    # them in their own language (rhythms.words.preview_words).
+    preset = models.CharField(max_length=16, blank=True, default="")
     expected_at = models.DateTimeField(null=True, blank=True)
     unreachable_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -188,6 +195,7 @@ class Preview(models.Model):
         return {
             "id": self.pk,
             "message": self.message,
+            "preset": self.preset or None,
             "expected_at": self.expected_at.isoformat() if self.expected_at else None,
             "unreachable_until": self.unreachable_until.isoformat() if self.unreachable_until else None,
             "created_at": self.created_at.isoformat(),

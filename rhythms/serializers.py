@@ -12,6 +12,12 @@ class BlockSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=Block.Kind.choices)
     name = fields.text(60)
+    key = serializers.ChoiceField(
+        choices=["checkin"],
+        required=False,
+        allow_null=True,
+        help_text="A block the app names itself (set at creation): shown in each reader's language",
+    )
     days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
     )

@@ -95,7 +95,7 @@ def _rhythm_changed(couple, user, action: str, block: Block, block_id: int) -> E
 def block_create(*, user: User, fields: dict) -> tuple[Block, Event]:
     with transaction.atomic():
         couple = couple_active_locked(user=user)
-        block = Block(couple=couple, created_by=user, **fields)
+        block = Block(couple=couple, created_by=user, **{**fields, "key": fields.get("key") or ""})
         block.start = parse_start(block.start)
         _block_clean(block)
         block.save()
@@ -116,6 +116,9 @@ def block_update(*, user: User, block_id: int, changes: dict) -> tuple[Block, Ev
         couple = couple_active_locked(user=user)
         block = _block_of(couple, block_id)
         before = block.as_dict()
+        changes = {name: value for name, value in changes.items() if name != "key"}
+        if changes.get("name", block.name) != block.name:
+            block.key = ""  # renamed: the name is the person's own from now on
         for name, value in changes.items():
             setattr(block, name, value)
         block.start = parse_start(block.start)
@@ -220,6 +223,8 @@ def _when(value: datetime | None, field: str, now: datetime, errors: dict) -> da
 
 
 def _preview_message(message: str | None, preset: str | None, errors: dict) -> str:
+    """The words of a preview: the person's own, or a preset's in the author's language
+    (the stored `preset` key lets every reader see them in theirs)."""
     if preset:
         if preset not in PRESETS:
             errors["preset"] = [WORDS["preset_unknown"]]
@@ -248,6 +253,7 @@ def preview_post(
     """Post a next-connection preview; it replaces the author's earlier one."""
     now = timezone.now()
     errors: dict = {}
+    own_words = bool(message and message.strip())
     message = _preview_message(message, preset, errors)
     if errors:
         raise ValidationError(errors)
@@ -270,6 +276,7 @@ def preview_post(
             couple=couple,
             user=user,
             message=message,
+            preset="" if own_words else preset or "",
             expected_at=expected_at,
             unreachable_until=unreachable_until,
             created_at=now,

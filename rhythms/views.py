@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -175,9 +176,9 @@ def calendar_feed(request, secret: str):
     feed = calendar.calendar_feed_find(secret[:100])
     if feed is None:
         raise Http404()
-    response = HttpResponse(
-        calendar.calendar_ics(user=feed.user, couple=feed.couple), content_type="text/calendar; charset=utf-8"
-    )
+    with translation.override(feed.user.language):  # its names, in its person's language
+        ics = calendar.calendar_ics(user=feed.user, couple=feed.couple)
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="porchlight-rhythm.ics"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -34,5 +34,19 @@ PRESETS = {
     "travel": _("Travelling and out of reach, I'll call when I land."),
 }
 
+# The names the app gives blocks it makes itself (Block.key).
+BLOCK_NAMES = {"checkin": _("Weekly check-in")}
+
+
+def block_name(block: dict) -> str:
+    """A block's name for this reader: the app's own words for a block it named."""
+    return str(BLOCK_NAMES[block["key"]]) if block.get("key") in BLOCK_NAMES else block["name"]
+
+
+def preview_words(preview: dict) -> str:
+    """A preview's message for this reader: a preset in the reader's language."""
+    return str(PRESETS[preview["preset"]]) if preview.get("preset") in PRESETS else preview["message"]
+
+
 # The days' short names, Monday first (0), as Block.days counts them.
 DAYS = [WEEKDAYS_ABBR[day] for day in range(7)]

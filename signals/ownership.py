@@ -50,7 +50,9 @@ def export_data(*, user: User) -> dict:
             for p in Preview.objects.filter(user=user).order_by("created_at")
         ],
         # The current couple's rhythm (shared), and the blocks this person made in earlier ones.
-        "rhythm": [b.as_dict() for b in Block.objects.filter(Q(couple=couple) | Q(created_by=user)).order_by("pk")],
+        "rhythm": [
+            b.as_dict() for b in Block.objects.filter(Q(couple=couple) | Q(created_by=user)).order_by("pk")
+        ],
     }
 
 

@@ -34,6 +34,7 @@ from couples.metrics import PUSH_FAILED, PUSH_SENT
 from couples.models import Couple, Event, PushDevice, User
 from couples.services import ServiceError, couple_lock
 from rhythms.words import WORDS as RHYTHM_WORDS
+from rhythms.words import block_name
 from signals.models import PushJob
 from signals.services import light_pushes, notification_wanted
 from signals.words import WORDS
@@ -212,7 +213,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
         key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
         title = str(WORDS[key])
         if device.include_text:
-            title = f"{title}: {block['name']}"
+            title = f"{title}: {block_name(block)}"
         minutes = data.get("minutes_before") or 0
         body = (
             ngettext("It starts in %(minutes)d minute.", "It starts in %(minutes)d minutes.", minutes)

@@ -299,6 +299,21 @@ def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=Non
     return False
 
 
+def _back_at(couple: Couple, user_ids: list[int]) -> dict[int, str]:
+    """When each partner last said "I'm back", if they have posted no preview since: a
+    page shows the reunion for a while, after a reload too."""
+    back = {}
+    for user_id in user_ids:
+        last = (
+            Event.objects.filter(couple=couple, actor_id=user_id, kind__in=("reunion", "preview.posted"))
+            .order_by("-seq")
+            .first()
+        )
+        if last is not None and last.kind == "reunion":
+            back[user_id] = last.at.isoformat()
+    return back
+
+
 def _snapshot(couple: Couple, viewer: User) -> dict:
     now = timezone.now()
     signals = {s.user_id: s for s in Signal.objects.filter(couple=couple)}
@@ -306,6 +321,7 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
     memberships = list(couple.memberships.select_related("user").order_by("joined_at", "id"))
     assessments = assessments_shared(user_ids=[m.user_id for m in memberships])
     previews = previews_live(couple=couple)
+    back = _back_at(couple, [m.user_id for m in memberships])
     partners = []
     for membership in memberships:
         person = membership.user
@@ -322,6 +338,7 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                     "answer": answers.get(person.pk),
                 },
                 "preview": preview.as_dict() if preview else None,
+                "back_at": back.get(person.pk),
                 "agreed_at": membership.agreed_at.isoformat() if membership.agreed_at else None,
                 # Only a result its person shared: pattern and means, never the answers.
                 "assessment": assessments.get(person.pk),

@@ -11,6 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.test import Client as DjangoClient
+from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
@@ -19,6 +22,7 @@ from couples.models import Couple, Event, User
 from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
 from signals.services import signal_set
+from tests.conftest import make_user, pair
 from tests.servers import AsgiWorker, test_database_url
 
 pytestmark = [pytest.mark.scaled, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
@@ -699,8 +703,8 @@ def test_it_runs_the_weekly_check_in_and_sets_its_reminder(browser, server):
     expect(ana.locator("#checkin-partner")).to_contain_text("a lie-in")
     ana.select_option("#checkin-day", "6")
     ana.click("#checkin-remind button")
-    expect(ana.locator("#checkin-reminder")).to_contain_text("Weekly check-in")
-    assert Block.objects.get(name="Weekly check-in").days == [6]
+    expect(ana.locator("#checkin-reminder")).to_contain_text("the weekly check-in")
+    assert Block.objects.get(name="Weekly check-in", key="checkin").days == [6]
     assert ana.errors == [] and ben.errors == []
 
 
@@ -989,4 +993,62 @@ def test_it_shows_no_reminder_banner_of_a_muted_block_to_the_one_who_muted_it(br
     expect(ben.locator("#banners")).to_contain_text("Soon: Walk at", timeout=8000)
     wait_caught_up(ana)
     expect(ana.locator("#banners")).not_to_contain_text("Walk")
+    assert ana.errors == [] and ben.errors == []
+
+
+def logged_in(browser, server, user, **options):
+    """A phone already logged in as `user` (a session made here), for tests whose subject
+    is not signing up."""
+    client = DjangoClient()
+    with override_settings(SECRET_KEY=server.env["SECRET_KEY"]):  # the server's, which signs the session
+        client.force_login(user)
+    page = phone(browser, server, **options)
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": server.base}])
+    return page
+
+
+def paired_phones(browser, server, languages=("en", "en")):
+    ana = make_user("ana", display_name="Ana", language=languages[0], timezone="Europe/Berlin")
+    ben = make_user("ben", display_name="Ben", language=languages[1], timezone="Europe/Berlin")
+    pair(ana, ben)
+    return logged_in(browser, server, ana), logged_in(browser, server, ben)
+
+
+def test_it_plans_a_day_ahead_says_who_is_out_of_reach_and_welcomes_them_back(browser, server):
+    ana, ben = paired_phones(browser, server, languages=("en", "zh-hans"))
+    ana.goto("/")
+    ben.goto("/")
+    # A preset, four days ahead at 19:00, out of reach until then.
+    ana.click("#presets button >> nth=0")
+    ana.select_option("#preview-day", index=4)
+    ana.fill("#preview-time", "19:00")
+    ana.check("#preview-unreachable")
+    ana.click("#preview-form button.primary")
+    expect(ana.locator("#my-preview .preview-message")).to_contain_text("Out for the evening")
+    when = ana.locator("#my-preview .preview-when").text_content()
+    assert "07:00 PM" in when and "today" not in when and "tomorrow" not in when, when
+    assert "out of reach until then" in when
+    preview = Preview.objects.get()
+    local = preview.expected_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.date() - timezone.now().astimezone(ZoneInfo("Europe/Berlin")).date()).days == 4
+    assert local.strftime("%H:%M") == "19:00" and preview.preset == "goodnight"
+    # Ben reads the preset in his own language, and what "out of reach" means.
+    expect(ben.locator("#partner-preview .preview-message")).to_contain_text("晚上出去一下")
+    expect(ben.locator("#partner-away")).to_contain_text("联系不上")
+    expect(ben.locator("#partner-away")).to_contain_text("红灯会立刻送达")
+    shot(ben, "out-of-reach")
+    # His yellow waits, and his status says so; a red would get through.
+    ben.click(".light-btn[data-state=yellow]")
+    expect(ben.locator("#my-status")).to_contain_text("之后看到")
+    ben.click(".light-btn[data-state=red]")
+    expect(ben.locator("#my-status")).to_contain_text("红灯会立刻送达")
+    # Ana comes back: she sees it acknowledged, he sees her back, after a reload too.
+    ana.click("#reunion")
+    expect(ana.locator("#my-back")).to_contain_text("Welcome back. Ben can see you're back")
+    expect(ben.locator("#partner-back")).to_contain_text("Ana")
+    ben.reload()
+    expect(ben.locator("#partner-back")).to_contain_text("Ana")
+    ana.reload()
+    expect(ana.locator("#my-back")).to_be_visible()
     assert ana.errors == [] and ben.errors == []

@@ -161,3 +161,29 @@ def test_it_ends_the_feed_when_the_password_is_reset(couple, alice):
     alice.save()
     assert _fetch(url).status_code == 404
     assert _fetch(_feed_url(alice)).status_code == 200  # a new link works
+
+
+def test_it_names_the_feed_and_the_blocks_the_app_named_in_its_persons_language(couple, alice, bob):
+    bob.language = "zh-hans"
+    bob.save()
+    checkin = {**DINNER, "name": "Weekly check-in", "key": "checkin", "days": [6]}
+    block = client_for(alice).post("/api/rhythm/blocks/", checkin).json()
+    assert block["key"] == "checkin"
+    cal = _calendar(_feed_url(bob))
+    (event,) = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "每周交流" and str(cal["X-WR-CALNAME"]) == "我们的节奏（Porchlight）"
+    assert event["CATEGORIES"].cats == ["相聚时间"]
+    (event,) = _calendar(_feed_url(alice)).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Weekly check-in"
+
+
+def test_it_lets_a_rename_make_the_name_the_persons_own(couple, alice):
+    block = (
+        client_for(alice)
+        .post("/api/rhythm/blocks/", {**DINNER, "name": "Weekly check-in", "key": "checkin"})
+        .json()
+    )
+    same = client_for(alice).patch(f"/api/rhythm/blocks/{block['id']}/", {"start": "20:00"}).json()
+    assert same["key"] == "checkin"
+    renamed = client_for(alice).patch(f"/api/rhythm/blocks/{block['id']}/", {"name": "Sunday talk"}).json()
+    assert renamed["key"] is None and Block.objects.get().key == ""

@@ -176,7 +176,9 @@ def test_it_logs_in_a_partner_who_has_an_account_into_the_join(alice, bob):
     visitor = Client()
     login = visitor.get(f"/accounts/login/?next={link}")
     assert login.status_code == 200
-    r = visitor.post("/accounts/login/", {"username": "bob", "password": "correct horse battery", "next": link})
+    r = visitor.post(
+        "/accounts/login/", {"username": "bob", "password": "correct horse battery", "next": link}
+    )
     assert r.url == link
     assert 'id="join"' in visitor.get(link).text
 
@@ -197,8 +199,13 @@ def test_it_refuses_to_send_a_new_account_elsewhere(db):
 
 
 def test_it_exports_the_rhythm_blocks_a_person_made_after_an_unpairing(couple, alice, bob):
-    block_create(user=alice, fields={"name": "Dinner", "kind": "connection", "days": [0], "start": time(19), "minutes": 60})
-    block_create(user=bob, fields={"name": "Run", "kind": "autonomy", "days": [1], "start": time(7), "minutes": 30})
+    block_create(
+        user=alice,
+        fields={"name": "Dinner", "kind": "connection", "days": [0], "start": time(19), "minutes": 60},
+    )
+    block_create(
+        user=bob, fields={"name": "Run", "kind": "autonomy", "days": [1], "start": time(7), "minutes": 30}
+    )
     couple_unpair(user=bob)
     rhythm = browser_for(alice).get("/api/me/export/?format=json").json()["rhythm"]
     assert [b["name"] for b in rhythm] == ["Dinner"]

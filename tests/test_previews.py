@@ -10,6 +10,7 @@ from rhythms.scheduler import step
 from rhythms.services import block_create, block_mute, preview_post
 from signals.services import notification_wanted, signal_set
 from tests.conftest import client_for, make_user, pair
+from tests.test_pages import browser_for
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,52 @@ def test_it_respects_each_persons_reminder_mutes(couple, alice, bob):
     fired = Event.objects.get(kind="reminder.fired")
     assert notification_wanted(couple=couple, frame=frame_of(fired), recipient=alice) is True
     assert notification_wanted(couple=couple, frame=frame_of(fired), recipient=bob) is False
+
+
+def test_it_takes_a_plan_for_a_day_and_time_up_to_two_weeks_ahead(couple, alice):
+    """ "Dinner Friday 7pm, phones away": a plan for the weekend after next is fine."""
+    assert settings_days() == 14
+    r = client_for(alice).post("/api/previews/", {"message": "Dinner Friday", "expected_at": soon(days=13)})
+    assert r.status_code == 201
+
+
+def settings_days() -> int:
+    from django.conf import settings
+
+    return settings.PORCHLIGHT["PREVIEW_MAX_DAYS"]
+
+
+def test_it_keeps_a_preset_as_its_key_for_each_reader_in_their_language(couple, alice, bob):
+    alice.language = "zh-hans"
+    alice.save()
+    posted = client_for(alice).post("/api/previews/", {"preset": "goodnight"}).json()
+    assert posted["data"]["preview"]["preset"] == "goodnight"
+    assert Preview.objects.get().preset == "goodnight"
+    # Ben reads English, whatever language Ana wrote it in; Ana reads her own.
+    assert "Out for the evening" in browser_for(bob).get("/history/").text
+    assert "晚上出去一下" in browser_for(alice).get("/history/").text
+
+
+def test_it_keeps_a_persons_own_words_over_a_preset(couple, alice):
+    posted = (
+        client_for(alice)
+        .post("/api/previews/", {"preset": "goodnight", "message": "Choir, then home"})
+        .json()
+    )
+    assert posted["data"]["preview"] == {
+        **posted["data"]["preview"],
+        "preset": None,
+        "message": "Choir, then home",
+    }
+
+
+def test_it_keeps_a_reunion_in_the_snapshot_until_the_next_preview(couple, alice, bob):
+    def hers():
+        return next(p for p in client_for(bob).get("/api/couple/").json()["partners"] if p["id"] == alice.pk)
+
+    assert hers()["back_at"] is None
+    client_for(alice).post("/api/previews/", {"message": "gym"})
+    back = client_for(alice).post("/api/reunion/", {}).json()
+    assert hers()["back_at"] == back["at"]  # after a reload too
+    client_for(alice).post("/api/previews/", {"message": "again"})
+    assert hers()["back_at"] is None

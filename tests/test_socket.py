@@ -185,6 +185,10 @@ def _apply(state: dict, event: dict) -> None:
             **{k: data[k] for k in ("reply", "note", "light_seq")},
         }
         person[data["to"]]["signal"]["answer"] = answer
+    elif event["kind"] == "preview.posted":
+        person[data["user"]] |= {"preview": data["preview"], "back_at": None}
+    elif event["kind"] == "reunion":
+        person[data["user"]] |= {"preview": None, "back_at": event["at"]}
     state["seq"] = event["seq"]
 
 
@@ -199,15 +203,19 @@ async def test_it_rebuilds_the_fresh_snapshot_from_a_replay(couple, alice, bob):
     await set_light(user=alice, state="yellow")
     await database_sync_to_async(signal_answer)(user=bob, reply="seen")
     await set_light(user=alice, state="red")  # a new light: the answer is left behind
+    await database_sync_to_async(preview_post)(user=bob, message="out", op_id=None)
+    await database_sync_to_async(reunion)(user=bob)  # "Bob is back", after a reload too
+    await database_sync_to_async(preview_post)(user=alice, preset="goodnight")
     sock = await open_socket(alice, after=old["seq"])
     state = old["couple"]
-    for _ in range(6):
+    for _ in range(9):
         _apply(state, await frame(sock))
     fresh = await snapshot_of(user=alice)
     assert state == fresh
     bobs = next(p for p in fresh["partners"] if p["id"] == bob.pk)["signal"]
     assert bobs["answer"]["reply"] == "coming" and bobs["answer"]["note"] == "5 min"
     assert next(p for p in fresh["partners"] if p["id"] == alice.pk)["signal"]["answer"] is None
+    assert next(p for p in fresh["partners"] if p["id"] == bob.pk)["back_at"] is not None
     await sock.disconnect()
 
 

@@ -2,6 +2,7 @@
 words its scripts need (the live store takes it from there, web/static/web/store.js)."""
 
 from django.contrib.auth.decorators import login_required
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -39,6 +40,7 @@ def app_context(request, page: str, **extra) -> dict:
     """What a page of the signed-in app renders with: the tabs (Lights while paired,
     Pair before), the couple or None, and the boot of the live store."""
     couple = request.user.active_couple()
+    get_token(request)  # the pages' scripts send the CSRF cookie back: make sure it is there
     return {"boot": boot(request.user, couple), "page": page, "couple": couple, "nav": True, **extra}
 
 

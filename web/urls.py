@@ -1,6 +1,6 @@
 """The phone app's pages, by page (web/pages/)."""
 
-from django.urls import include, path
+from django.urls import path
 
 from web.pages import accounts, app, history, lights, pairing, practice, rhythm, settings
 

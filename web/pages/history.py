@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from couples import services as couples_services
 from couples.models import Event
-from rhythms.words import DAYS
+from rhythms.words import DAYS, block_name, preview_words
 from signals import history as history_module
 from signals.models import State
 from signals.words import WORDS
@@ -46,7 +46,7 @@ def _event_sentence(event: Event, names: dict) -> str:
         case "preview.posted":
             return _("%(who)s posted a preview: “%(message)s”") % {
                 "who": who,
-                "message": data["preview"]["message"],
+                "message": preview_words(data["preview"]),
             }
         case "preview.cleared":
             return _("%(who)s cleared their preview") % {"who": who}
@@ -56,11 +56,11 @@ def _event_sentence(event: Event, names: dict) -> str:
             return _("Time to reconnect, %(who)s") % {"who": names.get(data["user"], "")}
         case "rhythm.changed":
             sentence = RHYTHM_ACTIONS.get(data["action"], RHYTHM_ACTIONS["updated"])
-            return sentence % {"who": who, "block": data["block"]["name"]}
+            return sentence % {"who": who, "block": block_name(data["block"])}
         case "reminder.fired":
             if data["reminder"] == "start":
-                return _("%(block)s starts now") % {"block": data["block"]["name"]}
-            return _("%(block)s starts soon") % {"block": data["block"]["name"]}
+                return _("%(block)s starts now") % {"block": block_name(data["block"])}
+            return _("%(block)s starts soon") % {"block": block_name(data["block"])}
         case "flag.raised":
             return _("A gentle flag: time for a calm talk?")
         case "flag.dismissed":

@@ -59,7 +59,7 @@ def practice_page(request):
             "checkin": services.checkins_of(
                 user=request.user, week=services.week_of(services.today_of(request.user))
             ),
-            "checkin_block": couple.blocks.filter(name=services.CHECKIN_BLOCK).first(),
+            "checkin_block": couple.blocks.filter(key="checkin").first(),
             "asks": [
                 {
                     **ask,

@@ -2,7 +2,7 @@
 // connection (live.js), the partner's strip with the ways to answer, a mark on the
 // Lights tab while their red waits, and the banners of reminders, nudges and asks, each
 // of which can be put away. Pages take frames from here (`app.on`) and read the store.
-import { boot, formatTime } from "./common.js";
+import { blockName, boot, formatTime } from "./common.js";
 import { Live } from "./live.js";
 import { Store } from "./store.js";
 
@@ -13,6 +13,10 @@ const page = document.body.dataset.page;
 export const LIGHT_WORDS = { green: gettext("Green"), yellow: gettext("Yellow"), red: gettext("Red") };
 const IN_A_SENTENCE = { green: gettext("green"), yellow: gettext("yellow"), red: gettext("red") };
 export const REPLIES = Object.fromEntries((start?.replies || []).map((r) => [r.key, r]));
+
+// A preview's words: a preset in this reader's language, else the author's own.
+const PRESETS = Object.fromEntries((start?.presets || []).map((p) => [p.key, p.message]));
+export const presetWords = (preview) => PRESETS[preview.preset] ?? preview.message;
 
 export const answerText = (answer, name) =>
   `${name}: ${REPLIES[answer.reply].words}` + (answer.note ? ` ${interpolate(gettext("“%(text)s”"), { text: answer.note }, true)}` : "");
@@ -120,11 +124,15 @@ function createApp(start) {
         { name: them.display_name, light: IN_A_SENTENCE[event.data.state], meaning: start.meanings[event.data.state] },
         true,
       ),
-      "preview.posted": () => `${them.display_name}: ${event.data.preview.message}`,
+      "preview.posted": () => `${them.display_name}: ${presetWords(event.data.preview)}`,
       reunion: () => interpolate(gettext("%(name)s is back."), { name: them.display_name }, true),
       "signal.answered": () => answerText(event.data, them.display_name),
     }[event.kind];
-    if (text && $("announce")) $("announce").textContent = text();
+    // Out of reach, I hear only a red at once; the rest is said politely, when the reader is free.
+    const until = store.mine().preview?.unreachable_until;
+    const away = until && new Date(until) > new Date() && !(event.kind === "signal.changed" && event.data.state === "red");
+    const region = $(away ? "announce-quiet" : "announce");
+    if (text && region) region.textContent = text();
   }
 
   // Banners: kept for this tab's session until put away (or stale), so moving between
@@ -139,7 +147,7 @@ function createApp(start) {
     if (event.kind === "reminder.fired") {
       if (store.muted.all || store.muted.blocks.includes(data.block.id)) return;
       const at = formatTime(data.starts_at, store.me.timezone);
-      const block = data.block.name;
+      const block = blockName(data.block);
       text = data.reminder === "before"
         ? interpolate(gettext("Soon: %(block)s at %(time)s."), { block, time: at }, true)
         : interpolate(gettext("Now: %(block)s."), { block }, true);

@@ -64,6 +64,43 @@ export function formatTime(iso, timeZone, withDay = false) {
   return new Intl.DateTimeFormat(document.documentElement.lang, options).format(new Date(iso));
 }
 
+// A day and time, as a person reads a plan: "today 19:00", "tomorrow 19:00", or the
+// weekday and date ("Fri 11 Dec, 19:00"), in the reader's language and time zone.
+export function formatWhen(iso, timeZone) {
+  const time = formatTime(iso, timeZone);
+  const days = dayNumber(new Date(iso), timeZone) - dayNumber(new Date(), timeZone);
+  if (days === 0) return interpolate(gettext("today %(time)s"), { time }, true);
+  if (days === 1) return interpolate(gettext("tomorrow %(time)s"), { time }, true);
+  const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone };
+  return new Intl.DateTimeFormat(document.documentElement.lang, options).format(new Date(iso));
+}
+
+// The calendar day (days since 1970) a moment falls on in a time zone.
+export function dayNumber(date, timeZone) {
+  const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(date).split("-").map(Number);
+  return Date.UTC(y, m - 1, d) / 86400000;
+}
+
+// The moment a wall-clock time on a calendar day (days since 1970) is in a time zone:
+// the offset is read at the guess and once more, which settles DST changes.
+export function zonedMoment(day, hours, minutes, timeZone) {
+  const wall = day * 86400000 + (hours * 60 + minutes) * 60000;
+  const offset = (at) => {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
+    }).formatToParts(new Date(at)).map((p) => [p.type, Number(p.value)]));
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - Math.floor(at / 60000) * 60000;
+  };
+  let at = wall - offset(wall);
+  at = wall - offset(at);
+  return new Date(at);
+}
+
+// The name of a rhythm block: the app's own words for a block it named (Block.key).
+const BLOCK_NAMES = { checkin: gettext("Weekly check-in") };
+export const blockName = (block) => BLOCK_NAMES[block.key] ?? block.name;
+
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/", type: "classic" }).catch(() => {});
   // Nobody is logged in on the log-in and welcome pages: no earlier person's pages stay

@@ -2,8 +2,8 @@
 // then what else there is (the agreement, a gentle flag, the next-connection preview).
 // State comes from the app's store; a change of mine looks pending until the server
 // has it, and a refused one goes back to what the server has, saying why.
-import { LIGHT_WORDS, NOTE_MAX, REPLIES, answerText, app, lastKnown, noteClean, reason } from "./app.js";
-import { api, boot, firstError, formatTime, newOpId } from "./common.js";
+import { LIGHT_WORDS, NOTE_MAX, REPLIES, answerText, app, lastKnown, noteClean, presetWords, reason } from "./app.js";
+import { api, boot, dayNumber, firstError, formatTime, formatWhen, newOpId, zonedMoment } from "./common.js";
 
 const start = boot();
 const { store, live } = app;
@@ -13,7 +13,8 @@ const $ = (id) => document.getElementById(id);
 function renderLight(who) {
   const light = $("partner-light");
   const state = who.signal.state || "";
-  if (light.dataset.state !== state) {
+  // While I am out of reach only a red calls for me: another change arrives without the pulse.
+  if (light.dataset.state !== state && (state === "red" || !outOfReach(store.mine()))) {
     light.classList.remove("changed");
     void light.offsetWidth; // restart the pulse
     light.classList.add("changed");
@@ -53,14 +54,16 @@ function renderPreview(element, preview, name) {
   element.hidden = !preview;
   if (!preview) return;
   const message = element.querySelector(".preview-message");
-  message.textContent = preview.message;
+  message.textContent = presetWords(preview);
   if (name) message.prepend(Object.assign(document.createElement("span"), { className: "partner-preview-name", textContent: `${name}: ` }));
   const parts = [];
   if (preview.expected_at) {
-    parts.push(interpolate(gettext("back around %(time)s"), { time: formatTime(preview.expected_at, me.timezone, true) }, true));
+    parts.push(interpolate(gettext("back around %(time)s"), { time: formatWhen(preview.expected_at, me.timezone) }, true));
   }
-  if (preview.unreachable_until) {
-    parts.push(interpolate(gettext("out of reach until %(time)s"), { time: formatTime(preview.unreachable_until, me.timezone) }, true));
+  if (preview.unreachable_until && preview.unreachable_until === preview.expected_at) {
+    parts.push(gettext("out of reach until then"));
+  } else if (preview.unreachable_until) {
+    parts.push(interpolate(gettext("out of reach until %(time)s"), { time: formatWhen(preview.unreachable_until, me.timezone) }, true));
   }
   element.querySelector(".preview-when").textContent = parts.join(" · ");
 }
@@ -105,7 +108,7 @@ function render() {
     renderLight(them);
     renderAnswerForm(them);
     renderPreview($("partner-preview"), them.preview, them.display_name);
-    renderBack(them);
+    renderAway(them);
   }
   const self = store.mine();
   const tap = live.pending("signal.set").at(-1);
@@ -123,6 +126,7 @@ function render() {
   $("my-answer").textContent = $("my-answer").hidden ? "" : answerText(answer, them.display_name);
   renderAgreement(self, them);
   renderPreview($("my-preview"), self.preview);
+  renderBack(them, self);
   $("preview-form").hidden = Boolean(self.preview);
   const flag = $("flag");
   flag.hidden = !store.couple.flag;
@@ -135,26 +139,48 @@ function render() {
 
 const status = (text) => { $("my-status").textContent = text; };
 
-// "Ana is back": a reunion ends the preview, and the partner sees it said, for a while.
+// "Ana is back": a reunion ends the preview; for half an hour the partner sees it said
+// and the one who came back sees it acknowledged (the snapshot's back_at: after a reload too).
 const BACK_MINUTES = 30;
-let partnerBackAt = null;
-function noteReunion(event) {
-  if (event.kind === "reunion" && event.actor !== me.id) partnerBackAt = new Date(event.at);
-  if (event.kind === "preview.posted" && event.actor !== me.id) partnerBackAt = null;
+function backSince(who) {
+  return who?.back_at && Date.now() - new Date(who.back_at) < BACK_MINUTES * 60000 ? who.back_at : null;
 }
-function renderBack(who) {
-  const back = $("partner-back");
-  back.hidden = !partnerBackAt || Date.now() - partnerBackAt > BACK_MINUTES * 60000;
-  if (back.hidden) {
-    back.textContent = "";
-    return;
-  }
-  const time = formatTime(partnerBackAt.toISOString(), me.timezone);
-  back.textContent = interpolate(gettext("%(name)s is back (%(time)s)."), { name: who.display_name, time }, true);
+function renderBack(them, self) {
+  const theirs = backSince(them);
+  $("partner-back").hidden = !theirs;
+  $("partner-back").textContent = theirs
+    ? interpolate(gettext("%(name)s is back (%(time)s)."), { name: them.display_name, time: formatTime(theirs, me.timezone) }, true)
+    : "";
+  const mine = backSince(self);
+  $("my-back").hidden = !mine || Boolean(self.preview);
+  $("my-back").textContent = mine && them
+    ? interpolate(gettext("Welcome back. %(name)s can see you're back (%(time)s)."), { name: them.display_name, time: formatTime(mine, me.timezone) }, true)
+    : "";
+}
+
+// A partner out of reach: what that means, said plainly.
+const outOfReach = (who) => who?.preview?.unreachable_until && new Date(who.preview.unreachable_until) > new Date()
+  ? who.preview.unreachable_until : null;
+function renderAway(them) {
+  const until = outOfReach(them);
+  $("partner-away").hidden = !until;
+  $("partner-away").textContent = until
+    ? interpolate(gettext("%(name)s is out of reach until %(time)s: yellow and green wait for then, red gets through."), { name: them.display_name, time: formatWhen(until, me.timezone) }, true)
+    : "";
+}
+
+// My change settled: what reached the partner, when they are out of reach.
+function sharedWords(state) {
+  const them = store.partner();
+  const until = outOfReach(them);
+  if (!until || !state) return gettext("Shared.");
+  const words = { name: them.display_name, time: formatWhen(until, me.timezone) };
+  return state === "red"
+    ? interpolate(gettext("Shared. %(name)s is out of reach, and red gets through: they have been told."), words, true)
+    : interpolate(gettext("Shared. %(name)s is out of reach: they will see it from %(time)s."), words, true);
 }
 
 app.on((frame) => {
-  if (frame.type === "event") noteReunion(frame);
   if (frame.type === "error" && frame.refused?.type === "signal.set") {
     // Refused: the lights go back to what the server has, the note back in its field.
     status(interpolate(gettext("Not shared: %(why)s"), { why: reason(frame) }, true));
@@ -168,9 +194,9 @@ app.on((frame) => {
   } else if (frame.type === "dropped" && frame.message.type === "signal.answer") {
     $("answer-status").textContent = frame.why;
   } else if (frame.settled && frame.kind === "signal.changed") {
-    status(noteWaiting() ? NOTE_WAITING : gettext("Shared."));
+    status(noteWaiting() ? NOTE_WAITING : sharedWords(frame.data.state));
   } else if (frame.settled && frame.type === "ack") {
-    status(gettext("Shared."));
+    status(sharedWords(store.mine().signal.state));
   } else if (frame.settled && frame.kind === "signal.answered") {
     const words = REPLIES[frame.data.reply]?.words;
     $("answer-status").textContent = interpolate(gettext("Sent: %(words)s"), { words }, true);
@@ -248,34 +274,64 @@ $("flag-dismiss").addEventListener("click", async () => {
   await api("POST", `/api/flags/${store.couple.flag.id}/dismiss/`).catch(() => {});
 });
 
+// A preset is sent as its key, so that the partner reads it in their own language;
+// words typed in the field are the person's own and go instead.
 const presets = $("presets");
-for (const preset of start.presets) {
+let preset = null;
+for (const p of start.presets) {
   const button = document.createElement("button");
   button.type = "button";
-  button.textContent = preset.message;
-  button.addEventListener("click", () => { $("preview-message").value = preset.message; $("preview-time").focus(); });
+  button.textContent = p.message;
+  button.setAttribute("aria-pressed", "false");
+  button.addEventListener("click", () => {
+    preset = preset === p.key ? null : p.key;
+    for (const other of presets.children) other.setAttribute("aria-pressed", String(other === button && preset !== null));
+    $("preview-message").placeholder = preset ? p.message : PLACEHOLDER;
+    $("preview-time").focus();
+  });
   presets.append(button);
 }
+const PLACEHOLDER = $("preview-message").placeholder;
 
-function nextTime(value) {
+// The days a plan can name: today, tomorrow, then each weekday with its date, up to two
+// weeks ahead, in my time zone (the server's limit is PORCHLIGHT_PREVIEW_MAX_DAYS).
+const PLAN_DAYS = 14;
+function fillDays() {
+  const select = $("preview-day");
+  const today = dayNumber(new Date(), me.timezone);
+  if (select.dataset.today === String(today)) return;
+  select.dataset.today = String(today);
+  const format = new Intl.DateTimeFormat(document.documentElement.lang, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+  select.replaceChildren(...Array.from({ length: PLAN_DAYS }, (_, i) => {
+    const label = i === 0 ? gettext("Today") : i === 1 ? gettext("Tomorrow") : format.format(new Date((today + i) * 86400000));
+    return new Option(label, String(today + i));
+  }));
+}
+fillDays();
+$("preview-day").addEventListener("focus", fillDays);
+
+function planned() {
+  const value = $("preview-time").value;
   if (!value) return null;
   const [hours, minutes] = value.split(":").map(Number);
-  const when = new Date();
-  when.setHours(hours, minutes, 0, 0);
-  if (when <= new Date()) when.setDate(when.getDate() + 1);
-  return when.toISOString();
+  return zonedMoment(Number($("preview-day").value), hours, minutes, me.timezone).toISOString();
 }
 
 $("preview-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const error = $("preview-error");
   error.hidden = true;
-  const expected = nextTime($("preview-time").value);
-  const body = { message: noteClean($("preview-message").value), expected_at: expected, op_id: newOpId() };
+  const expected = planned();
+  const message = noteClean($("preview-message").value);
+  const body = { message, expected_at: expected, op_id: newOpId() };
+  if (preset && !message) body.preset = preset;
   if ($("preview-unreachable").checked && expected) body.unreachable_until = expected;
   try {
     await api("POST", "/api/previews/", body);
     $("preview-message").value = "";
+    preset = null;
+    $("preview-message").placeholder = PLACEHOLDER;
+    for (const button of presets.children) button.setAttribute("aria-pressed", "false");
   } catch (e) {
     error.textContent = navigator.onLine ? firstError(e) : gettext("You're offline. Post it again when you're back.");
     error.hidden = false;

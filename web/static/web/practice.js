@@ -108,6 +108,7 @@ document.addEventListener("submit", async (event) => {
     await api("POST", "/api/rhythm/blocks/", {
       kind: "connection",
       name: gettext("Weekly check-in"),
+      key: "checkin", // each of us reads its name in our own language
       days: [Number($("checkin-day").value)],
       start: $("checkin-time").value,
       minutes: 20,

@@ -1,7 +1,7 @@
 // The rhythm editor: blocks of connection and autonomy time, my own mutes, the coming week.
 // The partner's changes come in live (rhythm.changed); my mutes keep my banners quiet.
 import { app } from "./app.js";
-import { api, firstError } from "./common.js";
+import { api, blockName, firstError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 // Monday=0, as the API counts, named in the page's language (2024-01-01 was a Monday).
@@ -50,7 +50,7 @@ async function load() {
     kind.className = "kind";
     kind.textContent = block.kind === "connection" ? gettext("Connection time") : gettext("Autonomy time");
     const name = document.createElement("strong");
-    name.textContent = block.name;
+    name.textContent = blockName(block);
     const when = document.createElement("span");
     when.textContent = describe(block);
     const actions = document.createElement("p");
@@ -75,27 +75,32 @@ async function load() {
     const time = document.createElement("time");
     time.dateTime = o.starts_at;
     time.textContent = `${DAYS[(new Date(o.local_start.slice(0, 10)).getUTCDay() + 6) % 7]} ${o.local_start.slice(11)}–${o.local_end.slice(11)}`;
-    item.append(time, o.block.name);
+    item.append(time, blockName(o.block));
     week.append(item);
   }
   if (!upcoming.length) week.replaceChildren(listItem(gettext("Nothing planned this week.")));
 }
 
+// The block being edited: a name the app gave it, shown in this reader's language, is
+// sent back as it is stored unless the person changed it (a rename is theirs).
+let editing = null;
 function edit(block) {
+  editing = block;
   $("block-id").value = block.id;
-  $("block-name").value = block.name;
+  $("block-name").value = blockName(block);
   $("block-kind").value = block.kind;
   $("block-start").value = block.start;
   $("block-minutes").value = block.minutes;
   $("block-remind").value = block.remind_before ?? "";
   for (const box of form.querySelectorAll("input[name=day]")) box.checked = block.days.includes(Number(box.value));
-  $("edit-h").textContent = interpolate(gettext("Edit “%(name)s”"), { name: block.name }, true);
+  $("edit-h").textContent = interpolate(gettext("Edit “%(name)s”"), { name: blockName(block) }, true);
   $("block-save").textContent = gettext("Save");
   $("block-cancel").hidden = false;
   $("block-name").focus();
 }
 
 function reset() {
+  editing = null;
   form.reset();
   $("block-id").value = "";
   $("edit-h").textContent = gettext("Add a block");
@@ -126,8 +131,9 @@ form.addEventListener("submit", async (event) => {
   const error = $("block-error");
   error.hidden = true;
   const remind = $("block-remind").value;
+  const typed = $("block-name").value;
   const body = {
-    name: $("block-name").value,
+    name: editing && typed === blockName(editing) ? editing.name : typed,
     kind: $("block-kind").value,
     start: $("block-start").value,
     minutes: Number($("block-minutes").value),

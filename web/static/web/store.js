@@ -43,10 +43,14 @@ export class Store {
         break;
       case "preview.posted":
         this.person(data.user).preview = data.preview;
+        this.person(data.user).back_at = null;
         break;
       case "preview.cleared":
+        this.person(data.user).preview = null;
+        break;
       case "reunion":
         this.person(data.user).preview = null;
+        this.person(data.user).back_at = event.at;
         break;
       case "flag.raised":
         couple.flag = data.flag;
