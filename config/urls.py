@@ -22,6 +22,7 @@ api = [
     path("me/export/", signals_views.ExportView.as_view(), name="api-export"),
     path("me/practices/", practice_views.PracticesView.as_view(), name="api-practices"),
     path("me/practices/self-care/", practice_views.SelfCareView.as_view(), name="api-self-care"),
+    path("me/practices/steps/<str:step>/", practice_views.StepView.as_view(), name="api-step"),
     path("me/journal/", practice_views.JournalView.as_view(), name="api-journal"),
     path("me/assessment/", practice_views.AssessmentView.as_view(), name="api-assessment"),
     path("me/assessment/<id:pk>/", practice_views.AssessmentShareView.as_view(), name="api-assessment-share"),

@@ -17,6 +17,8 @@ class Assessment(models.Model):
     pattern = models.CharField(max_length=20)
     at = models.DateTimeField(default=timezone.now)
     shared = models.BooleanField(default=False)
+    # The couple it was shared in: a share does not follow its person to a next partner.
+    shared_couple = models.ForeignKey(Couple, models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["user", "at"], name="assessment_own")]
@@ -58,9 +60,12 @@ class Ask(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["couple", "at"], name="ask_recent")]
+        # One open ask per person in a couple: one left open at an unpairing ends with it.
         constraints = [
             models.UniqueConstraint(
-                fields=["by"], condition=models.Q(answered_at__isnull=True), name="one_open_ask"
+                fields=["couple", "by"],
+                condition=models.Q(answered_at__isnull=True),
+                name="one_open_ask_a_couple",
             )
         ]
 
@@ -137,3 +142,16 @@ class SelfCare(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="self_care")
     items = models.JSONField(default=list)
+
+
+class PracticeStep(models.Model):
+    """A small step of sharing something vulnerable (practising safe dependence), marked
+    done by its person for a week. Private."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="practice_steps")
+    step = models.CharField(max_length=16)
+    week = models.CharField(max_length=8)  # ISO week, "2026-W49", in the person's time zone
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "step", "week"], name="one_step_a_week")]

@@ -120,12 +120,29 @@ class PracticeSerializer(serializers.Serializer):
     how = serializers.CharField()
 
 
+class StepSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["say_low", "say_why", "let_show"])
+    text = serializers.CharField()
+    done = serializers.BooleanField(help_text="marked done this week")
+
+
 class PracticesSerializer(serializers.Serializer):
     pattern = serializers.CharField(allow_null=True)
     suggestions = PracticeSerializer(many=True)
     journal = JournalEntrySerializer(many=True)
     self_care = serializers.ListField(child=serializers.CharField(), help_text="up to ten things")
     summary = serializers.DictField()
+    steps = StepSerializer(many=True, help_text="this week's small steps of sharing something vulnerable")
+
+
+class StepMarkSerializer(serializers.Serializer):
+    done = serializers.BooleanField()
+
+
+class StepMarkedSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    done = serializers.BooleanField()
+    week = serializers.CharField()
 
 
 WEEK = r"^2[0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"

@@ -23,7 +23,7 @@ from couples.services import (
     event_for_op,
 )
 from couples.validators import NOTE_MAX, choice_with_note_clean, clean_short_text
-from practice.models import ASK_MAX, Ask, Assessment, CheckIn, JournalEntry, SelfCare
+from practice.models import ASK_MAX, Ask, Assessment, CheckIn, JournalEntry, PracticeStep, SelfCare
 from practice.words import WORDS
 from rhythms.services import previews_live
 
@@ -98,14 +98,18 @@ def assessment_of(*, user: User, assessment_id: int) -> Assessment:
 def assessment_share(*, user: User, assessment_id: int, shared: bool) -> Assessment:
     """Show one result to the partner, or take it back. Sharing tells the partner with an
     `assessment.shared` event; taking it back sends one with `assessment: null` and blanks
-    the earlier events of that result, so nothing of it stays in the partner's view."""
+    the earlier events of that result, so nothing of it stays in the partner's view. A
+    share belongs to the couple it was made in: shown to nobody once that couple ends."""
     with transaction.atomic():
         assessment = assessment_of(user=user, assessment_id=assessment_id)
-        if assessment.shared == shared:
+        couple = user.active_couple()
+        if shared and couple is None:
+            raise NotPaired()
+        if assessment.shared == shared and (not shared or assessment.shared_couple_id == couple.pk):
             return assessment
         assessment.shared = shared
-        assessment.save(update_fields=["shared"])
-        couple = user.active_couple()
+        assessment.shared_couple = couple if shared else None
+        assessment.save(update_fields=["shared", "shared_couple"])
         if not shared:
             earlier = Event.objects.filter(kind="assessment.shared", actor=user, data__id=assessment.pk)
             earlier.update(data={"user": user.pk, "id": assessment.pk, "assessment": None})
@@ -121,7 +125,12 @@ def assessment_share(*, user: User, assessment_id: int, shared: bool) -> Assessm
 
 
 def assessment_page(*, user: User) -> dict:
+    """The person's own results; `shared` says whether the current partner sees one (a
+    share made with an earlier partner is shown to nobody)."""
+    couple = user.active_couple()
     results = list(Assessment.objects.filter(user=user).order_by("-at", "-pk"))
+    for result in results:
+        result.shared = result.shared and couple is not None and result.shared_couple_id == couple.pk
     return {
         "items": assessment_items(),
         "latest": results[0].as_dict() if results else None,
@@ -129,11 +138,11 @@ def assessment_page(*, user: User) -> dict:
     }
 
 
-def assessments_shared(*, user_ids) -> dict:
-    """Each person's latest shared result (pattern and means only), for the couple
-    snapshot: an unshared result never leaves this function."""
+def assessments_shared(*, couple) -> dict:
+    """Each partner's latest result shared in this couple (pattern and means only), for
+    the couple snapshot: an unshared result never leaves this function."""
     latest = {}
-    for assessment in Assessment.objects.filter(user_id__in=user_ids, shared=True).order_by("at", "pk"):
+    for assessment in Assessment.objects.filter(shared_couple=couple, shared=True).order_by("at", "pk"):
         latest[assessment.user_id] = assessment.shared_dict()
     return latest
 
@@ -156,7 +165,7 @@ def ask_make(*, user: User, text, op_id: str | None = None) -> tuple[Event, bool
         earlier = event_for_op(user=user, op_id=op_id, kind="ask.made")
         if earlier is not None:
             return earlier, False
-        if Ask.objects.filter(by=user, answered_at__isnull=True).exists():
+        if Ask.objects.filter(couple=couple, by=user, answered_at__isnull=True).exists():
             raise ServiceError("ask_open", WORDS["ask_open"], 409)
         ask = Ask.objects.create(couple=couple, by=user, text=text)
         event = event_append(
@@ -292,8 +301,37 @@ def self_care_of(user: User) -> list[str]:
     return own.items if own else []
 
 
+# Small weekly steps of sharing something vulnerable, for a lean towards managing alone:
+# each is marked done, privately, for the week.
+STEPS = [
+    ("say_low", _("Say “I'm not in a good mood” once, with a yellow light or in words.")),
+    ("say_why", _("Then give the reason, in a sentence or two.")),
+    ("let_show", _("Then let it show: stay near your partner while you feel it, without fixing it first.")),
+]
+
+
+def step_mark(*, user: User, step: str, done: bool) -> dict:
+    """Mark one of this week's steps done (or not), in the person's own week."""
+    if step not in {key for key, _text in STEPS}:
+        raise ServiceError("step_unknown", WORDS["step_unknown"], 404)
+    week = week_of(today_of(user))
+    if done:
+        PracticeStep.objects.get_or_create(user=user, step=step, week=week)
+    else:
+        PracticeStep.objects.filter(user=user, step=step, week=week).delete()
+    return {"key": step, "done": done, "week": week}
+
+
+def steps_of(user: User) -> list[dict]:
+    done = set(
+        PracticeStep.objects.filter(user=user, week=week_of(today_of(user))).values_list("step", flat=True)
+    )
+    return [{"key": key, "text": str(text), "done": key in done} for key, text in STEPS]
+
+
 def practices_page(*, user: User) -> dict:
-    """Suggestions from the latest lean, the person's own journal and its summary."""
+    """Suggestions from the latest lean, the person's own journal and its summary, and
+    this week's small steps."""
     latest = Assessment.objects.filter(user=user).order_by("-at", "-pk").first()
     pattern = latest.pattern if latest else None
     first = FIRST.get(pattern)
@@ -310,6 +348,7 @@ def practices_page(*, user: User) -> dict:
         ],
         "journal": [e.as_dict() for e in entries[:50]],
         "self_care": self_care_of(user),
+        "steps": steps_of(user),
         "summary": {
             "alone_time": {"sessions": len(alone), "minutes": sum(e.minutes or 0 for e in alone)},
             "anxiety": {

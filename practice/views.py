@@ -25,6 +25,8 @@ from practice.serializers import (
     JournalWriteSerializer,
     PracticesSerializer,
     SelfCareSerializer,
+    StepMarkedSerializer,
+    StepMarkSerializer,
 )
 
 
@@ -93,6 +95,18 @@ class PracticesView(APIView):
     @extend_schema(responses={200: PracticesSerializer, **errors(401)})
     def get(self, request):
         return Response(services.practices_page(user=request.user))
+
+
+class StepView(APIView):
+    @extend_schema(
+        request=StepMarkSerializer,
+        responses={200: StepMarkedSerializer, **errors(400, 401, 404)},
+        description="Mark one of this week's small steps done (or not), privately.",
+    )
+    def put(self, request, step: str):
+        serializer = StepMarkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.step_mark(user=request.user, step=step, **serializer.validated_data))
 
 
 class JournalView(APIView):

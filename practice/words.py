@@ -45,5 +45,25 @@ WORDS = {
     "checkin_empty": _("Please write a few words."),
     "checkin_written": _("You have written this week's check-in already."),
     "self_care_items": _("A self-care list has up to ten things."),
+    "step_unknown": _("There is no such step."),
+    # A partner's shared result, about them (the reader's own results say "you").
+    "pattern_partner_hyper_independent": _(
+        "%(name)s leans towards managing alone. Small asks of you, and letting you see a softer "
+        "side, can widen what feels safe for them."
+    ),
+    "pattern_partner_over_dependent": _(
+        "%(name)s leans towards needing closeness to feel steady. Time alone, and sitting with a "
+        "worry for a few minutes, can widen what feels safe for them."
+    ),
+    "pattern_partner_interdependent": _(
+        "%(name)s seems at ease both leaning on you and standing on their own."
+    ),
+    "pattern_partner_mixed": _("%(name)s's answers don't lean clearly either way, which is common."),
+    "means_mine": _(
+        "Leaning on your partner: %(dependence)s of 5. Standing on your own: %(independence)s of 5."
+    ),
+    "means_partner": _(
+        "Leaning on their partner: %(dependence)s of 5. Standing on their own: %(independence)s of 5."
+    ),
     "tender_prompt": _("something small that has been on your mind, that you haven't said yet."),
 }

@@ -319,7 +319,7 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
     signals = {s.user_id: s for s in Signal.objects.filter(couple=couple)}
     answers = answers_current(couple=couple, signals=signals)
     memberships = list(couple.memberships.select_related("user").order_by("joined_at", "id"))
-    assessments = assessments_shared(user_ids=[m.user_id for m in memberships])
+    assessments = assessments_shared(couple=couple)
     previews = previews_live(couple=couple)
     back = _back_at(couple, [m.user_id for m in memberships])
     partners = []

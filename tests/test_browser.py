@@ -19,6 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from couples.models import Couple, Event, User
+from practice.services import ITEMS
 from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
 from signals.services import signal_set
@@ -32,6 +33,7 @@ SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 # axe-core from npm (package.json; `make test` installs it).
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long quiet morning"
+DEPENDENCE_ITEMS = {key for key, dimension, _ in ITEMS if dimension == "dependence"}
 # As root, and with no network beyond loopback (background calls would be refused).
 ARGS = [
     "--no-sandbox",
@@ -615,28 +617,39 @@ def test_it_has_no_axe_violations_on_any_page(browser, server, scheme):
 
 def take_the_assessment(page, value: str):
     page.goto("/practice/")
+    results = page.locator("#results li").count()
     for fieldset in page.locator("fieldset.scale").all():
         fieldset.locator(f"input[value='{value}']").check()
     page.click("#assessment-form button.primary")
-    page.wait_for_load_state()
+    expect(page.locator("#assessment-result")).to_be_visible()  # where it was tapped
+    expect(page.locator("#results li")).to_have_count(results + 1)
 
 
 def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, server):
-    ana, ben = pair_through_the_ui(browser, server)
+    ana, ben = paired_phones(browser, server)
     ana.goto("/practice/")
     ana.click("#assessment-form button.primary")  # nothing answered: the browser holds it back
     expect(ana.locator("#results li")).to_have_count(0)
     take_the_assessment(ana, "4")
-    expect(ana.locator("#latest")).to_contain_text("at ease both leaning on your partner")
+    expect(ana.locator("#result-words")).to_contain_text("at ease both leaning on your partner")
+    expect(ana.locator("#result-means")).to_have_text(
+        "Leaning on your partner: 4.0 of 5. Standing on your own: 4.0 of 5."
+    )
+    assert ana.evaluate("document.activeElement.id") == "assessment-result"
     take_the_assessment(ana, "2")
     expect(ana.locator("#results li")).to_have_count(2)
     expect(ana.locator("svg.trend")).to_be_visible()  # her own trend, from two results
     ben.goto("/practice/")
     expect(ben.locator("#partner-pattern")).to_have_count(0)  # nothing shared yet
-    ana.click("#results li:nth-child(2) button.share")  # the first result, interdependent
-    expect(ana.locator("#results li:nth-child(2) button.share")).to_have_attribute("aria-pressed", "true")
-    ben.reload()
-    expect(ben.locator("#partner-pattern")).to_contain_text("at ease both leaning on your partner")
+    # The first result, interdependent: first what Ben will see, then share it.
+    ana.click("#results li:nth-child(2) summary")
+    expect(ana.locator("#results li:nth-child(2) .quote")).to_contain_text(
+        "Ana seems at ease both leaning on you"
+    )
+    ana.click("#results li:nth-child(2) button.share")
+    expect(ana.locator("#results li:nth-child(2) button.share")).to_have_attribute("data-shared", "true")
+    expect(ben.locator("#partner-pattern")).to_contain_text("Ana seems at ease both leaning on you")  # live
+    expect(ben.locator("#partner-pattern")).to_contain_text("4.0 of 5")
     ana.fill("#alone-minutes", "12")
     ana.click("#alone-form button")
     expect(ana.locator("#journal-summary")).to_contain_text("1 time alone (12 min)")
@@ -646,9 +659,12 @@ def test_it_takes_the_self_assessment_privately_and_shares_a_result(browser, ser
     ana.click("#anxiety-form button")
     expect(ana.locator("#journal-summary")).to_contain_text("1 anxious moment sat with")
     expect(ana.locator("#journal-summary")).to_contain_text("eased from 7.0 to 4.0")
+    expect(ana.locator("#journal li").first).to_contain_text(
+        "Sat with a worry: 7, then 4 · “no reply for hours”"
+    )
     ana.fill("#self-care", "a long bath\ncall my sister")
     ana.click("#self-care-form button")
-    expect(ana.locator("#journal-status")).to_have_text("Your list is saved.")
+    expect(ana.locator("#self-care-status")).to_have_text("Your list is saved.")
     ana.fill("#tender", "I miss our Sunday walks")
     ana.click("#tender-send")  # goes as a note with a yellow light
     expect(ben.locator("#partner-note")).to_have_count(0)  # Ben is on the Practice tab
@@ -1051,4 +1067,79 @@ def test_it_plans_a_day_ahead_says_who_is_out_of_reach_and_welcomes_them_back(br
     expect(ben.locator("#partner-back")).to_contain_text("Ana")
     ana.reload()
     expect(ana.locator("#my-back")).to_be_visible()
+    assert ana.errors == [] and ben.errors == []
+
+
+def test_it_gives_a_person_without_a_partner_the_whole_of_their_own_app(browser, server):
+    """Practice, Settings and the language switch before pairing; the couple's pages say
+    they wait, with the way to pair."""
+    mei = phone(browser, server)
+    sign_up(mei, "mei", "Mei")
+    expect(mei.locator("nav.tabs a")).to_have_count(5)
+    mei.click("nav.tabs >> text=Rhythm")
+    expect(mei.locator("#waiting-partner")).to_contain_text("This page is for the two of you")
+    mei.click("#waiting-partner >> text=Start with yourself")
+    mei.wait_for_url("**/practice/")
+    # The assessment: a lean towards managing alone, shown where it was taken.
+    for fieldset in mei.locator("fieldset.scale").all():
+        name = fieldset.locator("input").first.get_attribute("name")
+        value = "1" if name in DEPENDENCE_ITEMS else "5"
+        fieldset.locator(f"input[value='{value}']").check()
+    mei.click("#assessment-form button.primary")
+    expect(mei.locator("#result-words")).to_contain_text("You lean towards managing alone")
+    expect(mei.locator("#result-means")).to_contain_text("1.0 of 5")
+    expect(mei.locator("#results .share-preview")).to_have_count(0)  # nobody to share it with
+    # An anxious moment with "now" alone, listed back; the breathing guide beside it.
+    mei.fill("#anxiety-before", "6")
+    mei.click("#anxiety-form button")
+    expect(mei.locator("#anxiety-status")).to_contain_text("Logged")
+    expect(mei.locator("#journal li").first).to_contain_text("Sat with a worry: 6")
+    mei.clock.install()
+    mei.click("#breathe-start")
+    expect(mei.locator("#breath-step")).to_contain_text("Breathe in through your nose (round 1 of 4)")
+    expect(mei.locator("#breath-count")).to_have_text("4")
+    mei.clock.run_for(4000)
+    expect(mei.locator("#breath-step")).to_contain_text("Hold your breath")
+    mei.clock.run_for(7000)
+    expect(mei.locator("#breath-step")).to_contain_text("Breathe out slowly")
+    mei.click("#breathe-stop")
+    expect(mei.locator("#breath-step")).to_have_text("Stopped.")
+    # The weekly steps, for her lean, marked privately.
+    mei.reload()
+    mei.check("#step-say_low")
+    expect(mei.locator("#steps-status")).to_have_text("Marked done. Well done.")
+    mei.evaluate("window.scrollTo(0, 0)")
+    shot(mei, "practice-alone")
+    # Settings without a partner; the language from the pairing page.
+    mei.click("nav.tabs >> text=Settings")
+    expect(mei.locator("#not-paired")).to_be_visible()
+    expect(mei.locator("#us-form")).to_have_count(0)
+    mei.click("nav.tabs >> text=Pair")
+    mei.click(".languages button[lang=zh-hans]")
+    expect(mei.locator("h1").first).to_have_text("和伴侣配对")
+    assert User.objects.get(username="mei").language == "zh-hans"
+    assert mei.errors == []
+
+
+def test_it_takes_a_partner_from_the_pairing_link_through_sign_up_into_the_couple(browser, server):
+    ana = phone(browser, server)
+    sign_up(ana, "ana", "Ana")
+    ana.click("text=Make a code for my partner")
+    link = ana.locator("#copy").get_attribute("data-link")
+    ana.reload()
+    expect(ana.locator("#code")).to_be_visible()  # the open code, shown again
+    ben = phone(browser, server)
+    ben.goto(link)
+    expect(ben.locator("#invited")).to_contain_text("Your partner has invited you")
+    ben.fill("#id_username", "ben")
+    ben.fill("#id_display_name", "Ben")
+    ben.fill("#id_timezone", "Europe/Berlin")
+    ben.fill("#id_password1", PASSWORD)
+    ben.fill("#id_password2", PASSWORD)
+    ben.click("button.primary")
+    expect(ben.locator("#join #id_code")).to_have_value(link.rsplit("=", 1)[1])
+    ben.click("#join button.primary")
+    ben.wait_for_url(f"{server.base}/")
+    ana.wait_for_url(f"{server.base}/", timeout=10000)
+    expect(ana.locator("#partner-name")).to_have_text("Ben")
     assert ana.errors == [] and ben.errors == []

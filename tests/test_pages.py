@@ -67,7 +67,7 @@ def test_it_refuses_a_bad_sign_up_with_the_reasons(db):
 
 def test_it_pairs_through_the_pages_with_a_code_link_and_qr(alice, bob):
     a, b = browser_for(alice), browser_for(bob)
-    page = a.post("/pair/", {"invite": "1"}).text
+    page = a.post("/pair/", {"invite": "1"}, follow=True).text
     code = re.search(r'id="code">([A-Z0-9-]+)<', page)[1]
     assert "<svg" in page and f"/pair/?code={code.replace('-', '')}" in page
     assert "Waiting for your partner" in page
@@ -133,18 +133,23 @@ def test_it_switches_a_signed_in_persons_language_from_the_pairing_page(alice):
     assert "和伴侣配对" in browser.get("/pair/").text
 
 
+def code_made(browser) -> str:
+    """Make a code on the pairing page, as its button does, and read it off the page."""
+    return re.search(r'id="code">([A-Z0-9-]+)<', browser.post("/pair/", {"invite": "1"}, follow=True).text)[1]
+
+
 def test_it_shows_the_open_code_again_and_replaces_it_on_request(alice):
     browser = browser_for(alice)
-    first = re.search(r'id="code">([A-Z0-9-]+)<', browser.post("/pair/", {"invite": "1"}).text)[1]
+    first = code_made(browser)
     assert f'id="code">{first}<' in browser.get("/pair/").text
-    second = re.search(r'id="code">([A-Z0-9-]+)<', browser.post("/pair/", {"invite": "1"}).text)[1]
+    second = code_made(browser)
     assert second != first and f'id="code">{second}<' in browser.get("/pair/").text
     for _ in range(10):  # making codes never locks anyone out
-        assert browser.post("/pair/", {"invite": "1"}).status_code == 200
+        assert browser.post("/pair/", {"invite": "1"}, follow=True).status_code == 200
 
 
 def test_it_takes_a_partner_without_an_account_through_sign_up_into_the_join(alice):
-    code = re.search(r'id="code">([A-Z0-9-]+)<', browser_for(alice).post("/pair/", {"invite": "1"}).text)[1]
+    code = code_made(browser_for(alice))
     link = f"/pair/?code={code.replace('-', '')}"
     newcomer = Client()
     r = newcomer.get(link)
@@ -171,7 +176,7 @@ def test_it_takes_a_partner_without_an_account_through_sign_up_into_the_join(ali
 
 
 def test_it_logs_in_a_partner_who_has_an_account_into_the_join(alice, bob):
-    code = re.search(r'id="code">([A-Z0-9-]+)<', browser_for(alice).post("/pair/", {"invite": "1"}).text)[1]
+    code = code_made(browser_for(alice))
     link = f"/pair/?code={code.replace('-', '')}"
     visitor = Client()
     login = visitor.get(f"/accounts/login/?next={link}")

@@ -1,16 +1,18 @@
 """The private self-assessment: taken alone, shared only when the person says so."""
 
 import logging
+import re
 
 import pytest
 from channels.db import database_sync_to_async
 
 from couples.models import Event
-from couples.services import account_delete
+from couples.services import account_delete, couple_unpair
 from practice.models import Assessment
 from practice.services import ITEMS, pattern_of
 from tests.communicators import frame, open_socket
-from tests.conftest import client_for
+from tests.conftest import client_for, pair
+from tests.test_pages import browser_for
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +252,74 @@ def test_it_keeps_a_private_self_care_list_of_up_to_ten_things(couple, alice, bo
     assert too_many.status_code == 400
     too_long = client_for(alice).put("/api/me/practices/self-care/", {"items": ["x" * 81]}, format="json")
     assert too_long.status_code == 400 and "items" in too_long.json()["errors"]
+
+
+def test_it_keeps_a_share_in_the_couple_it_was_made_in(couple, alice, bob, charlie):
+    result = take(alice, {"answers": answers(5, 1)})
+    assert share(alice, result["id"]).status_code == 200
+    couple_unpair(user=bob)
+    assert client_for(alice).get("/api/me/assessment/").json()["latest"]["shared"] is False
+    pair(alice, charlie)
+    assert partner_view(charlie, alice) is None  # a next partner sees nothing of it
+    assert "Alice leans towards" not in browser_for(charlie).get("/practice/").text
+    assert share(alice, result["id"]).status_code == 200  # shared anew, with him
+    assert partner_view(charlie, alice)["pattern"] == "over_dependent"
+
+
+def test_it_shares_nothing_without_a_partner(alice):
+    result = take(alice, {"answers": answers(3, 3)})
+    r = share(alice, result["id"])
+    assert (r.status_code, r.json()["code"]) == (404, "not_paired")
+
+
+def test_it_ends_an_open_ask_with_its_couple(couple, alice, bob, charlie):
+    assert client_for(alice).post("/api/asks/", {"text": "Call me at lunch?"}).status_code == 201
+    couple_unpair(user=bob)
+    pair(alice, charlie)
+    assert client_for(alice).post("/api/asks/", {"text": "A walk tonight?"}).status_code == 201
+    assert [a["text"] for a in client_for(charlie).get("/api/asks/").json()] == ["A walk tonight?"]
+
+
+def test_it_logs_an_anxious_moment_with_the_now_value_alone(alice):
+    r = client_for(alice).post("/api/me/journal/", {"kind": "anxiety", "intensity_before": 6}, format="json")
+    assert r.status_code == 201 and r.json()["intensity_after"] is None
+    page = browser_for(alice).get("/practice/").text
+    assert "Sat with a worry: 6" in page  # listed back to its owner
+
+
+def test_it_marks_this_weeks_small_steps_privately(couple, alice, bob):
+    steps = client_for(alice).get("/api/me/practices/").json()["steps"]
+    assert [s["key"] for s in steps] == ["say_low", "say_why", "let_show"] and not any(
+        s["done"] for s in steps
+    )
+    r = client_for(alice).put("/api/me/practices/steps/say_low/", {"done": True}, format="json")
+    assert r.status_code == 200 and r.json()["done"] is True and r.json()["week"].startswith("20")
+    assert [s["done"] for s in client_for(alice).get("/api/me/practices/").json()["steps"]] == [
+        True,
+        False,
+        False,
+    ]
+    assert not any(s["done"] for s in client_for(bob).get("/api/me/practices/").json()["steps"])
+    assert (
+        client_for(alice).put("/api/me/practices/steps/nope/", {"done": True}, format="json").status_code
+        == 404
+    )
+    # Shown on the page to a lean towards managing alone.
+    assert 'id="steps-card"' not in browser_for(alice).get("/practice/").text
+    take(alice, {"answers": answers(1, 5)})
+    assert 'id="steps-card"' in browser_for(alice).get("/practice/").text
+
+
+def test_it_names_a_lean_in_words_of_5_and_a_partners_share_about_them(couple, alice, bob):
+    result = take(alice, {"answers": answers(5, 1)})
+    mine = re.sub(
+        r"<script.*?</script>", "", browser_for(alice).get("/practice/").text, flags=re.S
+    )  # as shown
+    assert "over_dependent" not in mine and "over-dependent" not in mine
+    assert "Leaning towards needing closeness" in mine and "5.0 of 5" in mine and "1.0 of 5" in mine
+    # Before sharing, she sees what he will see: about her, in the third person.
+    assert "Bob will see exactly this:" in mine and "Alice leans towards needing closeness" in mine
+    share(alice, result["id"])
+    his = re.sub(r"<script.*?</script>", "", browser_for(bob).get("/practice/").text, flags=re.S)
+    assert "What Alice shared with you" in his and "Alice leans towards needing closeness" in his
+    assert "You lean towards needing closeness" not in his

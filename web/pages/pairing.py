@@ -31,17 +31,18 @@ def pair(request):
         return redirect_to_login(request.get_full_path())
     if request.user.active_couple() is not None and request.method == "GET":
         return redirect("home")
-    invite, error = None, None
+    error = None
     join_form = JoinForm(request.POST if "code" in request.POST else None, initial=request.GET)
     try:
         if request.method == "POST" and "invite" in request.POST:
-            invite = couples_services.invite_create(user=request.user)
+            couples_services.invite_create(user=request.user)
+            return redirect("pair")  # shown by the GET: a reload does not make another
         elif request.method == "POST" and join_form.is_valid():
             couples_services.couple_join(user=request.user, code=join_form.cleaned_data["code"])
             return redirect("home")
     except couples_services.ServiceError as e:
         error = e.detail
-    invite = invite or couples_services.invite_open(user=request.user)
+    invite = couples_services.invite_open(user=request.user)
     given = invite_code_normalize(request.GET.get("code", ""))
     context = app_context(
         request,

@@ -1,6 +1,7 @@
-// Practice: the private self-assessment, and sharing a result with the partner; small
-// asks and the weekly check-in, which come in live from the partner (the parts marked
-// data-live are fetched again when one of theirs arrives).
+// Practice: the private self-assessment (its result shown where it was taken), sharing a
+// result with the partner after seeing what they will see; the practices, a 4-7-8
+// breathing guide and the private journal; small asks and the weekly check-in, which
+// come in live from the partner (the parts marked data-live are fetched again).
 import { app, refreshRegions } from "./app.js";
 import { api, firstError } from "./common.js";
 
@@ -10,7 +11,9 @@ app?.on((frame) => {
 });
 
 const $ = (id) => document.getElementById(id);
+const WORDS = JSON.parse($("result-words-data").textContent);
 
+// The result appears under the button that was tapped, in words and "of 5".
 $("assessment-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
@@ -19,25 +22,30 @@ $("assessment-form").addEventListener("submit", async (event) => {
   const error = $("assessment-error");
   error.hidden = true;
   try {
-    await api("POST", "/api/me/assessment/", { answers });
-    location.reload(); // the result, its words and the trend come from the page
+    const result = await api("POST", "/api/me/assessment/", { answers });
+    const means = { dependence: result.dependence.toFixed(1), independence: result.independence.toFixed(1) };
+    $("result-words").textContent = WORDS.patterns[result.pattern].words;
+    $("result-means").textContent = interpolate(WORDS.means, means, true);
+    $("assessment-result").hidden = false;
+    $("assessment-result").focus();
+    refreshRegions(); // the list of results and its trend, at the top
   } catch (e) {
-    error.textContent = e.body ? gettext("Please answer every item, from 1 to 5.") : firstError(e);
+    error.textContent = e.body?.errors ? gettext("Please answer every item, from 1 to 5.") : firstError(e);
     error.hidden = false;
   }
 });
 
-for (const button of document.querySelectorAll("button.share")) {
-  button.addEventListener("click", async () => {
-    const shared = button.getAttribute("aria-pressed") !== "true";
-    try {
-      await api("PATCH", `/api/me/assessment/${button.dataset.id}/`, { shared });
-      location.reload();
-    } catch (e) {
-      $("share-status").textContent = firstError(e);
-    }
-  });
-}
+// Sharing, after seeing exactly what the partner will see; or taking a share back.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button.share");
+  if (!button) return;
+  try {
+    await api("PATCH", `/api/me/assessment/${button.dataset.id}/`, { shared: button.dataset.shared !== "true" });
+    await refreshRegions();
+  } catch (e) {
+    $("share-status").textContent = firstError(e);
+  }
+});
 
 // Small asks: ask, or answer the partner's open one.
 $("ask-form")?.addEventListener("submit", async (event) => {
@@ -62,29 +70,80 @@ document.addEventListener("click", async (event) => {
   }
 });
 
-// The journal: private to this person.
-async function log(body) {
+// The journal: private to this person. Each form says how it went beside itself.
+async function log(body, statusId) {
   try {
     await api("POST", "/api/me/journal/", body);
-    location.reload();
+    $(statusId).textContent = gettext("Logged. Only you see it, in your journal below.");
+    await refreshRegions();
+    return true;
   } catch (e) {
-    $("journal-status").textContent = firstError(e);
+    $(statusId).textContent = firstError(e);
+    return false;
   }
 }
 $("alone-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  log({ kind: "alone_time", minutes: Number($("alone-minutes").value) });
+  log({ kind: "alone_time", minutes: Number($("alone-minutes").value) }, "alone-status");
 });
-$("anxiety-form").addEventListener("submit", (event) => {
+$("anxiety-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const after = $("anxiety-after").value;
-  log({
-    kind: "anxiety",
-    intensity_before: Number($("anxiety-before").value),
-    intensity_after: after === "" ? null : Number(after),
-    trigger: $("anxiety-trigger").value,
-  });
+  const body = { kind: "anxiety", intensity_before: Number($("anxiety-before").value), trigger: $("anxiety-trigger").value };
+  if ($("anxiety-after").value !== "") body.intensity_after = Number($("anxiety-after").value);
+  if (await log(body, "anxiety-status")) event.target.reset();
 });
+
+// This week's small steps, marked done privately.
+for (const box of document.querySelectorAll("input[data-step]")) {
+  box.addEventListener("change", async () => {
+    try {
+      await api("PUT", `/api/me/practices/steps/${box.dataset.step}/`, { done: box.checked });
+      $("steps-status").textContent = box.checked ? gettext("Marked done. Well done.") : gettext("Unmarked.");
+    } catch (e) {
+      box.checked = !box.checked;
+      $("steps-status").textContent = firstError(e);
+    }
+  });
+}
+
+// 4-7-8 breathing: in for 4, hold for 7, out for 8, four rounds. The step is said once
+// (for a screen reader) and counted on screen; the circle moves only without reduced motion.
+const PHASES = [
+  { name: "in", seconds: 4, words: gettext("Breathe in through your nose") },
+  { name: "hold", seconds: 7, words: gettext("Hold your breath") },
+  { name: "out", seconds: 8, words: gettext("Breathe out slowly through your mouth") },
+];
+const ROUNDS = 4;
+let breathing = null;
+function breatheStop(words) {
+  clearTimeout(breathing);
+  breathing = null;
+  $("breath-circle").dataset.phase = "";
+  $("breath-count").textContent = "";
+  $("breath-step").textContent = words;
+  $("breathe-start").hidden = false;
+  $("breathe-stop").hidden = true;
+}
+function breathe(round, phase, left) {
+  const step = PHASES[phase];
+  if (left === step.seconds) {
+    $("breath-circle").dataset.phase = step.name;
+    $("breath-step").textContent = interpolate(gettext("%(step)s (round %(round)s of %(rounds)s)"), { step: step.words, round: round + 1, rounds: ROUNDS }, true);
+  }
+  $("breath-count").textContent = String(left);
+  breathing = setTimeout(() => {
+    if (left > 1) return breathe(round, phase, left - 1);
+    if (phase < PHASES.length - 1) return breathe(round, phase + 1, PHASES[phase + 1].seconds);
+    if (round < ROUNDS - 1) return breathe(round + 1, 0, PHASES[0].seconds);
+    breatheStop(gettext("Done. Notice how you feel now."));
+  }, 1000);
+}
+$("breathe-start").addEventListener("click", () => {
+  $("breathe-start").hidden = true;
+  $("breathe-stop").hidden = false;
+  breathe(0, 0, PHASES[0].seconds);
+});
+$("breathe-stop").addEventListener("click", () => breatheStop(gettext("Stopped.")));
 
 // The weekly check-in, and its reminder: a rhythm block the scheduler reminds at its start.
 document.addEventListener("submit", async (event) => {
@@ -135,7 +194,7 @@ $("timer-start").addEventListener("click", () => {
     if (left > 0) return;
     clearInterval(timer);
     shown.textContent = gettext("Done. Well done.");
-    log({ kind: "alone_time", minutes });
+    log({ kind: "alone_time", minutes }, "alone-status");
   };
   tick();
   timer = setInterval(tick, 1000);
@@ -147,24 +206,25 @@ $("self-care-form").addEventListener("submit", async (event) => {
   const items = $("self-care").value.split("\n").map((line) => line.trim()).filter(Boolean);
   try {
     await api("PUT", "/api/me/practices/self-care/", { items });
-    $("journal-status").textContent = gettext("Your list is saved.");
+    $("self-care-status").textContent = gettext("Your list is saved.");
   } catch (e) {
-    $("journal-status").textContent = firstError(e);
+    $("self-care-status").textContent = firstError(e);
   }
 });
 
 // Something tender: sent as a note with a yellow light, or kept (never sent).
 $("tender-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (!$("tender-send")) return;
   try {
     await api("POST", "/api/signal/", { state: "yellow", note: $("tender").value });
     $("tender").value = "";
-    $("journal-status").textContent = gettext("Sent with a yellow light. That took courage.");
+    $("tender-status").textContent = gettext("Sent with a yellow light. That took courage.");
   } catch (e) {
-    $("journal-status").textContent = firstError(e);
+    $("tender-status").textContent = firstError(e);
   }
 });
 $("tender-keep").addEventListener("click", () => {
   $("tender").value = "";
-  $("journal-status").textContent = gettext("Kept to yourself: nothing was sent or saved.");
+  $("tender-status").textContent = gettext("Kept to yourself: nothing was sent or saved.");
 });
