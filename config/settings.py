@@ -257,7 +257,7 @@ AUTH_USER_MODEL = "couples.User"
 # Database sessions whose rows name their user (couples.LoginSession): a password change
 # ends the person's other sessions, account deletion all of them.
 SESSION_ENGINE = "couples.sessions"
-CSRF_FAILURE_VIEW = "couples.api.csrf_failure"
+CSRF_FAILURE_VIEW = "web.pages.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -63,6 +63,7 @@ urlpatterns = [
     path("api/", include(api)),
 ]
 
-handler400 = "couples.api.bad_request"
-handler404 = "couples.api.not_found"
-handler500 = "couples.api.server_error"
+handler400 = "web.pages.errors.bad_request"
+handler403 = "web.pages.errors.permission_denied"
+handler404 = "web.pages.errors.not_found"
+handler500 = "web.pages.errors.server_error"

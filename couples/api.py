@@ -6,10 +6,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from django.http import JsonResponse
-from django.views.csrf import csrf_failure as django_csrf_failure
-from django.views.defaults import bad_request as django_bad_request
-from django.views.defaults import page_not_found as django_page_not_found
-from django.views.defaults import server_error as django_server_error
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
@@ -113,33 +109,28 @@ def request_login(request) -> str:
     return login_of_session(request.session.session_key)
 
 
+# The API's answers to what Django refuses before any view: the page handlers
+# (web.pages.errors) hand API paths to these.
+
+
 def csrf_failure(request, reason=""):
-    """A refused CSRF check answers an API call in the API's own shape."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "csrf_failed", "detail": WORDS["csrf_failed"]}, status=403)
-    return django_csrf_failure(request, reason=reason)
+    """A refused CSRF check, in the API's own shape."""
+    return JsonResponse({"code": "csrf_failed", "detail": WORDS["csrf_failed"]}, status=403)
 
 
 def bad_request(request, exception=None):
-    """A request Django refused before any view (a body past DATA_UPLOAD_MAX_MEMORY_SIZE,
-    say) answers an API call in the API's shape: 413 for a body too large."""
-    if request.path.startswith("/api/"):
-        if isinstance(exception, RequestDataTooBig):
-            return JsonResponse({"code": "too_large", "detail": WORDS["body_too_large"]}, status=413)
-        return JsonResponse({"code": "bad_request", "detail": WORDS["bad_request"]}, status=400)
-    return django_bad_request(request, exception)
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; anything else Django refused, 400."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"code": "too_large", "detail": WORDS["body_too_large"]}, status=413)
+    return JsonResponse({"code": "bad_request", "detail": WORDS["bad_request"]}, status=400)
 
 
 def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": WORDS["not_found"]}, status=404)
-    return django_page_not_found(request, exception)
+    return JsonResponse({"code": "not_found", "detail": WORDS["not_found"]}, status=404)
 
 
 def server_error(request):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "detail": WORDS["server_error"]}, status=500)
-    return django_server_error(request)
+    return JsonResponse({"code": "server_error", "detail": WORDS["server_error"]}, status=500)
 
 
 class IdConverter:

@@ -16,7 +16,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from couples.validators import timezones
-from couples.words import WORDS
+from couples.words import FIELD_WORDS, WORDS
 
 # Unicode's control characters (category Cc): C0, DEL and C1; and text that holds more
 # than white space, where words are required (the services trim it).
@@ -94,3 +94,61 @@ def strict_json_types() -> None:
     _keeping_json_types(
         serializers.IntegerField, lambda data: isinstance(data, int) and not isinstance(data, bool)
     )
+
+
+def framework_words() -> None:
+    """DRF's and Django's own messages ("This field may not be null.", "Authentication
+    credentials were not provided.") in the project's words, which both languages have
+    (couples.words.FIELD_WORDS): no framework phrasing reaches a person."""
+    from django import forms
+    from rest_framework import exceptions
+
+    w = FIELD_WORDS
+    messages = {
+        serializers.Field: {"required": w["required"], "null": w["null"]},
+        serializers.CharField: {
+            "invalid": w["text_invalid"],
+            "blank": w["blank"],
+            "max_length": w["max_length"],
+            "min_length": w["min_length"],
+        },
+        serializers.IntegerField: {
+            "invalid": w["number_invalid"],
+            "max_value": w["max_value"],
+            "min_value": w["min_value"],
+            "max_string_length": w["max_string_length"],
+        },
+        serializers.FloatField: {
+            "invalid": w["float_invalid"],
+            "max_value": w["max_value"],
+            "min_value": w["min_value"],
+            "max_string_length": w["max_string_length"],
+        },
+        serializers.BooleanField: {"invalid": w["boolean_invalid"]},
+        serializers.ChoiceField: {"invalid_choice": w["invalid_choice"]},
+        serializers.DateTimeField: {"invalid": w["datetime_invalid"], "date": w["datetime_invalid"]},
+        serializers.DateField: {"invalid": w["date_invalid"], "datetime": w["date_invalid"]},
+        serializers.EmailField: {"invalid": w["email_invalid"]},
+        serializers.RegexField: {"invalid": w["regex_invalid"]},
+        serializers.ListField: {
+            "not_a_list": w["not_a_list"],
+            "empty": w["empty"],
+            "min_length": w["list_min_length"],
+            "max_length": w["list_max_length"],
+        },
+        serializers.DictField: {"not_a_dict": w["not_a_dict"]},
+        serializers.Serializer: {"invalid": w["serializer_invalid"]},
+    }
+    for field_class, words in messages.items():
+        field_class.default_error_messages = {**field_class.default_error_messages, **words}
+    for exception, key in (
+        (exceptions.NotAuthenticated, "not_authenticated"),
+        (exceptions.AuthenticationFailed, "authentication_failed"),
+        (exceptions.PermissionDenied, "permission_denied"),
+        (exceptions.MethodNotAllowed, "method_not_allowed"),
+        (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+        (exceptions.ParseError, "parse_error"),
+        (exceptions.NotAcceptable, "not_acceptable"),
+    ):
+        exception.default_detail = w[key]
+    forms.Field.default_error_messages = {**forms.Field.default_error_messages, "required": w["required"]}

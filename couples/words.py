@@ -40,3 +40,39 @@ WORDS = {
     "conflict": _("That clashed with another change. Please try again."),
     "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
 }
+
+# The framework's own messages (DRF's fields and errors, Django's forms), in the
+# project's words in both languages: applied when the app loads (couples.fields.
+# framework_words). Keyed by DRF's error codes; {placeholders} are DRF's.
+FIELD_WORDS = {
+    "required": _("Please fill this in."),
+    "null": _("Please fill this in."),
+    "blank": _("Please write something here."),
+    "max_length": _("Please keep it to {max_length} characters."),
+    "min_length": _("Please write at least {min_length} characters."),
+    "text_invalid": _("This should be text."),
+    "number_invalid": _("This should be a whole number."),
+    "float_invalid": _("This should be a number."),
+    "max_value": _("Please give a number no bigger than {max_value}."),
+    "min_value": _("Please give a number no smaller than {min_value}."),
+    "max_string_length": _("That number is too long."),
+    "boolean_invalid": _("This should be true or false."),
+    "invalid_choice": _("That is not one of the choices."),
+    "datetime_invalid": _("This should be a date and time, like 2026-12-11T19:00:00+01:00."),
+    "date_invalid": _("This should be a day, like 2026-12-11."),
+    "email_invalid": _("That does not look like an e-mail address."),
+    "regex_invalid": _("That is not in the form this field takes."),
+    "not_a_list": _("This should be a list."),
+    "empty": _("Please give at least one."),
+    "list_min_length": _("Please give at least {min_length}."),
+    "list_max_length": _("Please give no more than {max_length}."),
+    "not_a_dict": _("This should be an object of names and values."),
+    "serializer_invalid": _("The request should be a JSON object of fields."),
+    "not_authenticated": _("Please log in first."),
+    "authentication_failed": _("Your log-in is not valid any more. Please log in again."),
+    "permission_denied": _("That is not yours to do."),
+    "method_not_allowed": _("This address does not take {method}."),
+    "unsupported_media_type": _("Please send JSON (Content-Type: application/json)."),
+    "parse_error": _("That request could not be read as JSON."),
+    "not_acceptable": _("This address answers in JSON only."),
+}

@@ -2,7 +2,9 @@
 by the database (indexes `event_kind_period`, `span_period`), never by a Python loop
 over every row. And the archive an ex-partner keeps: their own events, nothing else."""
 
+import bisect
 import statistics
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -120,21 +122,9 @@ def summary(*, user: User, period: str, day: date | None = None, now: datetime |
     people = [p for p in couple.partners() if not own_only or p.pk == user.pk]
     ids = [p.pk for p in people]
 
-    sets = dict(
-        ((r["user_id"], r["state"]), r["n"])
-        for r in SignalSpan.objects.filter(
-            couple=couple, user_id__in=ids, started_at__gte=start, started_at__lt=end
-        )
-        .values("user_id", "state")
-        .annotate(n=Count("pk"))
-    )
-    reds_before = dict(
-        SignalSpan.objects.filter(
-            couple=couple, user_id__in=ids, state=State.RED, started_at__gte=previous, started_at__lt=start
-        )
-        .values_list("user_id")
-        .annotate(n=Count("pk"))
-    )
+    sets = _lights_turned_on(couple, ids, start, end)
+    before = _lights_turned_on(couple, ids, previous, start)
+    reds_before = {user_id: n for (user_id, state), n in before.items() if state == State.RED}
     on = _time_in_state(couple, start, end, now)
     previews = {
         r["user_id"]: r
@@ -184,6 +174,15 @@ def summary(*, user: User, period: str, day: date | None = None, now: datetime |
     }
 
 
+def _lights_turned_on(couple: Couple, ids: list[int], start: datetime, end: datetime) -> Counter:
+    """How often each person turned each light on in [start, end): a note added to a light
+    already on is not another one."""
+    changes = Event.objects.filter(
+        couple=couple, kind="signal.changed", actor_id__in=ids, at__gte=start, at__lt=end
+    ).values_list("actor_id", "data__state", "data__previous")
+    return Counter((actor, state) for actor, state, previous in changes if state != previous)
+
+
 def _reds_answered(couple: Couple, start: datetime, end: datetime) -> dict:
     """How often a red that came on in [start, end) was answered, and how fast (the
     median minutes to its first answer): about the two of them, never one's score."""
@@ -204,24 +203,21 @@ def _reds_answered(couple: Couple, start: datetime, end: datetime) -> dict:
 
 
 def weekly_counts(*, couple: Couple, weeks: int, now: datetime) -> list[dict]:
-    """Lights set per state per local week for the last `weeks` weeks (one query)."""
+    """Lights turned on per state per local week for the last `weeks` weeks (one query;
+    a note added to a light already on is not another)."""
     tz = ZoneInfo(couple.timezone)
     today = now.astimezone(tz).date()
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     starts = [first + timedelta(weeks=i) for i in range(weeks + 1)]
     bounds = [_local_day_start(d, tz) for d in starts]
-    buckets = {
-        f"{i}:{state}": Count(
-            "pk", filter=Q(started_at__gte=bounds[i], started_at__lt=bounds[i + 1], state=state)
-        )
-        for i in range(weeks)
-        for state in State.values
-    }
-    totals = SignalSpan.objects.filter(
-        couple=couple, started_at__gte=bounds[0], started_at__lt=bounds[-1]
-    ).aggregate(**buckets)
+    changes = Event.objects.filter(
+        couple=couple, kind="signal.changed", at__gte=bounds[0], at__lt=bounds[-1]
+    ).values_list("at", "data__state", "data__previous")
+    totals = Counter(
+        (bisect.bisect_right(bounds, at) - 1, state) for at, state, previous in changes if state != previous
+    )
     return [
-        {"week_of": starts[i].isoformat(), **{state: totals[f"{i}:{state}"] for state in State.values}}
+        {"week_of": starts[i].isoformat(), **{state: totals[i, state] for state in State.values}}
         for i in range(weeks)
     ]
 

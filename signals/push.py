@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
@@ -203,7 +204,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
         return {"title": title, "body": body, "tag": f"signal-{event.actor_id}", "url": "/"}, "high"
     if event.kind == "signal.answered":
         name = event.actor.display_name if event.actor else ""
-        body = f"{name}: {WORDS['reply_' + data['reply']]}"
+        body = _("%(who)s: %(what)s") % {"who": name, "what": WORDS["reply_" + data["reply"]]}
         if device.include_text and data.get("note"):
             body = f"{body} {data['note']}"
         title = str(WORDS["push_answer_title"]).format(name=name)
@@ -213,7 +214,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
         key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
         title = str(WORDS[key])
         if device.include_text:
-            title = f"{title}: {block_name(block)}"
+            title = _("%(who)s: %(what)s") % {"who": title, "what": block_name(block)}
         minutes = data.get("minutes_before") or 0
         body = (
             ngettext("It starts in %(minutes)d minute.", "It starts in %(minutes)d minutes.", minutes)

@@ -299,6 +299,21 @@ def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=Non
     return False
 
 
+def _light_since(couple: Couple, user_id: int, signal: Signal | None) -> str | None:
+    """When the light now on came on: a note added to it since does not move this."""
+    if signal is None:
+        return None
+    changes = (
+        Event.objects.filter(couple=couple, actor_id=user_id, kind="signal.changed")
+        .order_by("-seq")
+        .values_list("at", "data__state", "data__previous")[:50]
+    )
+    for at, state, previous in changes:
+        if state != previous:
+            return at.isoformat()
+    return signal.set_at.isoformat()  # its coming on is older than its last fifty notes
+
+
 def _back_at(couple: Couple, user_ids: list[int]) -> dict[int, str]:
     """When each partner last said "I'm back", if they have posted no preview since: a
     page shows the reunion for a while, after a reload too."""
@@ -335,6 +350,7 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                 "timezone": person.timezone,
                 "signal": {
                     **(signal.as_dict() if signal else {"state": None, "note": "", "set_at": None}),
+                    "since": _light_since(couple, person.pk, signal),
                     "answer": answers.get(person.pk),
                 },
                 "preview": preview.as_dict() if preview else None,

@@ -8,8 +8,9 @@ from couples.services import couple_settings_update, couple_unpair
 from rhythms.scheduler import step
 from rhythms.services import block_create, preview_clear, preview_post, reunion
 from signals.history import summary
-from signals.services import signal_set
+from signals.services import signal_answer, signal_set
 from tests.conftest import client_for, make_user, pair
+from tests.test_pages import browser_for
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,8 @@ def test_it_sums_a_month_in_the_couples_timezone(march, alice):
     a = partner(month, alice)
     green = (69 * H + 50 * 60) + 94 * H + (107 * H + 59 * 60)
     assert a["seconds_on"] == {"green": green, "yellow": 74 * H, "red": 660.0}
-    assert a["lights_set"] == {"green": 3, "yellow": 1, "red": 2}
+    # The note "fine" on the 20th went to a green already on: not another green.
+    assert a["lights_set"] == {"green": 2, "yellow": 1, "red": 2}
 
 
 def test_it_counts_an_ongoing_light_only_up_to_now(march, alice):
@@ -161,3 +163,15 @@ def test_it_links_the_history_page_to_older_changes_past_the_first_fifty(couple,
     assert "Earlier changes" in earlier and "“change 5”" in earlier and "“change 59”" not in earlier
     assert 'href="/history/#timeline">Newest' in earlier and 'id="older"' not in earlier
     assert page.get("/history/?before=nonsense").status_code == 200  # the newest page
+
+
+def test_it_counts_a_red_once_however_many_notes_it_gets(couple, alice, bob):
+    signal_set(user=alice, state="red")
+    signal_set(user=alice, state="red", note="still here")
+    signal_set(user=alice, state="red", note="and now")
+    signal_answer(user=bob, reply="coming")
+    week = summary(user=alice, period="week")
+    assert partner(week, alice)["reds"] == 1 and partner(week, alice)["lights_set"]["red"] == 1
+    page = browser_for(alice).get("/history/").text
+    assert "Alice: red came on 1 time" in page
+    assert "usually within a minute" in page and "within 0 min" not in page

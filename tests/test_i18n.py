@@ -232,7 +232,7 @@ def test_it_changes_the_language_with_patch_me(alice):
     assert r.status_code == 200 and r.json()["language"] == "zh-hans"
     r = client.patch("/api/me/", {"language": "fr"})
     assert r.status_code == 400
-    assert r.json()["errors"]["language"] == ["“fr” 不是合法选项。"]  # asked by a zh-hans reader
+    assert r.json()["errors"]["language"] == ["这不是可选的一项。"]  # asked by a zh-hans reader, in our words
     assert User.objects.get(pk=alice.pk).language == "zh-hans"
 
 
@@ -243,7 +243,7 @@ def test_it_answers_the_api_in_the_persons_language_whatever_the_browser_says(co
     r = token_client(alice, **{"accept-language": "en"}).post("/api/signal/", {"state": "purple"})
     assert r.status_code == 400
     assert r.json()["detail"] == "请检查标出的内容。"
-    assert r.json()["errors"]["state"] == ["“purple” 不是合法选项。"]  # DRF's own catalogue
+    assert r.json()["errors"]["state"] == ["这不是可选的一项。"]  # our words, not DRF's
     assert r["Content-Language"] == "zh-hans"
 
 
@@ -369,3 +369,20 @@ def test_it_counts_a_reminders_minutes_in_the_readers_language():
     )
     with translation.override("zh-hans"):
         assert (body(15), body(0)) == ("15 分钟后开始。", "现在开始。")
+
+
+@pytest.mark.django_db
+def test_it_says_the_frameworks_refusals_in_its_own_words_in_chinese(couple, alice):
+    alice.language = "zh-hans"
+    alice.save()
+    client = token_client(alice)
+    too_long = client.post("/api/signal/", {"state": "red", "note": "x" * 281}, format="json").json()
+    assert too_long["errors"]["note"] == ["请控制在 280 个字以内。"]
+    null = client.post("/api/signal/", {"state": None}, format="json").json()
+    assert null["errors"]["state"] == ["请填写这一项。"]
+    assert APIClient().get("/api/couple/").json()["detail"] == "Please log in first."
+    chinese = APIClient(headers={"Accept-Language": "zh-hans"}).get("/api/couple/").json()["detail"]
+    assert chinese == "请先登录。"
+    for body in (too_long, null):
+        for phrase in ("该字段", "请确保", "身份认证信息"):  # DRF's own phrasing, never
+            assert phrase not in str(body)

@@ -32,7 +32,15 @@ def test_it_shows_the_partner_my_light(couple, alice, bob):
     her = next(p for p in body["partners"] if p["id"] == alice.pk)
     assert her["signal"]["state"] == "red" and not her["is_me"]
     me = next(p for p in body["partners"] if p["id"] != alice.pk)
-    assert me["signal"] == {"state": None, "note": "", "set_at": None, "answer": None}
+    assert me["signal"] == {"state": None, "note": "", "set_at": None, "since": None, "answer": None}
+
+
+def test_it_keeps_when_a_light_came_on_when_a_note_is_added(couple, alice, bob):
+    first = client_for(alice).post("/api/signal/", {"state": "red"}).json()
+    client_for(alice).post("/api/signal/", {"state": "red", "note": "still here"})
+    her = next(p for p in client_for(bob).get("/api/couple/").json()["partners"] if p["id"] == alice.pk)
+    assert her["signal"]["since"] == first["data"]["set_at"] != her["signal"]["set_at"]
+    assert her["signal"]["note"] == "still here"
 
 
 @pytest.mark.parametrize(

@@ -173,10 +173,12 @@ def _apply(state: dict, event: dict) -> None:
     person = {p["id"]: p for p in state["partners"]}
     if event["kind"] == "signal.changed":
         # A note added to the same light keeps its answer; a new light starts without one.
-        answer = person[data["user"]]["signal"]["answer"] if data["previous"] == data["state"] else None
+        same = data["previous"] == data["state"]
+        was = person[data["user"]]["signal"]
         person[data["user"]]["signal"] = {
             **{k: data[k] for k in ("state", "note", "set_at")},
-            "answer": answer,
+            "since": was["since"] if same and was["since"] else data["set_at"],
+            "answer": was["answer"] if same else None,
         }
     elif event["kind"] == "signal.answered":
         answer = {

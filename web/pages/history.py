@@ -1,11 +1,13 @@
 """How the lights went: this week's strip, the last weeks' counts, the timeline in
 the reader's language."""
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,6 +25,11 @@ def _quoted(text: str) -> str:
     return _("“%(text)s”") % {"text": text}
 
 
+def _said(who: str, what) -> str:
+    """ "Ben: red", with the colon of the reader's language."""
+    return _("%(who)s: %(what)s") % {"who": who, "what": what}
+
+
 def _with_note(text: str, note: str | None) -> str:
     return f"{text} · {_quoted(note)}" if note else text
 
@@ -34,15 +41,20 @@ RHYTHM_ACTIONS = {
 }
 
 
+def _day(day: date) -> str:
+    """A day as the reader says it ("December 7", "12月7日"): never a code like 2026-W50."""
+    return date_format(day, "MONTH_DAY_FORMAT")
+
+
 def _event_sentence(event: Event, names: dict) -> str:
     """One line of the history page, in the reader's language (names and notes as written)."""
     who = names.get(event.actor_id, "")
     data = event.data
     match event.kind:
         case "signal.changed":
-            return _with_note(f"{who}: {WORDS['light_' + data['state']]}", data.get("note"))
+            return _with_note(_said(who, WORDS["light_" + data["state"]]), data.get("note"))
         case "signal.answered":
-            return _with_note(f"{who}: {WORDS['reply_' + data['reply']]}", data.get("note"))
+            return _with_note(_said(who, WORDS["reply_" + data["reply"]]), data.get("note"))
         case "preview.posted":
             return _("%(who)s posted a preview: “%(message)s”") % {
                 "who": who,
@@ -79,9 +91,10 @@ def _event_sentence(event: Event, names: dict) -> str:
         case "ask.made":
             return _("%(who)s asked: “%(ask)s”") % {"who": who, "ask": data["ask"]["text"]}
         case "ask.answered":
-            return _with_note(f"{who}: {WORDS['ask_' + data['answer']]}", data.get("note"))
+            return _with_note(_said(who, WORDS["ask_" + data["answer"]]), data.get("note"))
         case "checkin.revealed":
-            return _("Check-in of %(week)s: you have both written") % {"week": data["week"]}
+            monday = date.fromisocalendar(int(data["week"][:4]), int(data["week"][6:]), 1)
+            return _("Check-in of the week of %(day)s: you have both written") % {"day": _day(monday)}
         case "agreement.made":
             return _("%(who)s said “We agree”") % {"who": who}
         case _:
@@ -124,7 +137,7 @@ def _weekly_bars(couple, now) -> dict:
                     "state": state,
                     "label": WORDS[f"light_{state}"],
                     "count": week[state],
-                    "week_of": week["week_of"],
+                    "week_of": _day(date.fromisoformat(week["week_of"])),
                     "x": round(i * group + 6 + j * (group - 12) / 3, 1),
                     "width": round((group - 12) / 3 - 2, 1),
                     "y": round(140 - height, 1),
@@ -133,10 +146,10 @@ def _weekly_bars(couple, now) -> dict:
             )
     return {
         "bars": bars,
-        "weeks": weeks,
+        "weeks": [{**w, "week_of": _day(date.fromisoformat(w["week_of"]))} for w in weeks],
         "labels": [
             # Anchored at their start, inside the chart: centred, the first one was cut off.
-            {"x": round(i * group + 2, 1), "text": w["week_of"][5:]}
+            {"x": round(i * group + 2, 1), "text": _day(date.fromisoformat(w["week_of"]))}
             for i, w in enumerate(weeks)
             if i % 2 == 0
         ],

@@ -1,6 +1,7 @@
 """The Lights page (the app's first screen), and the welcome page before log-in."""
 
 from django.shortcuts import redirect, render
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from signals.models import State
@@ -12,7 +13,8 @@ from web.boot import app_context
 def home(request):
     if not request.user.is_authenticated:
         return _welcome(request)
-    context = app_context(request, "home")
+    # The mark on my light that is on (CSS shows it from the attribute, in my language).
+    context = app_context(request, "home", on_word=pgettext("a light that is on now", "on"))
     if context["couple"] is None:  # the pairing page is the first screen of one alone
         return redirect("pair")
     return render(request, "web/home.html", context)

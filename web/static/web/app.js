@@ -18,8 +18,11 @@ export const REPLIES = Object.fromEntries((start?.replies || []).map((r) => [r.k
 const PRESETS = Object.fromEntries((start?.presets || []).map((p) => [p.key, p.message]));
 export const presetWords = (preview) => PRESETS[preview.preset] ?? preview.message;
 
+// "Ben: red", with the colon of the reader's language.
+export const said = (who, what) => interpolate(gettext("%(who)s: %(what)s"), { who, what }, true);
+
 export const answerText = (answer, name) =>
-  `${name}: ${REPLIES[answer.reply].words}` + (answer.note ? ` ${interpolate(gettext("“%(text)s”"), { text: answer.note }, true)}` : "");
+  said(name, REPLIES[answer.reply].words) + (answer.note ? ` ${interpolate(gettext("“%(text)s”"), { text: answer.note }, true)}` : "");
 
 // A note as the server will take it: tabs and line breaks become spaces, other control
 // characters go, and nothing past 280 characters (checked before sending, never refused after).
@@ -124,7 +127,7 @@ function createApp(start) {
         { name: them.display_name, light: IN_A_SENTENCE[event.data.state], meaning: start.meanings[event.data.state] },
         true,
       ),
-      "preview.posted": () => `${them.display_name}: ${presetWords(event.data.preview)}`,
+      "preview.posted": () => said(them.display_name, presetWords(event.data.preview)),
       reunion: () => interpolate(gettext("%(name)s is back."), { name: them.display_name }, true),
       "signal.answered": () => answerText(event.data, them.display_name),
     }[event.kind];
@@ -160,7 +163,7 @@ function createApp(start) {
       );
     } else if (event.kind === "ask.answered" && data.to === store.me.id) {
       const answer = data.answer === "yes" ? gettext("yes to your ask.") : gettext("not now, and that's okay.");
-      text = `${them?.display_name}: ${answer}`;
+      text = said(them?.display_name, answer);
     } else if (event.kind === "checkin.revealed") {
       text = gettext("You have both written this week's check-in: read it on the Practice tab.");
     }

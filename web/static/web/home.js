@@ -2,7 +2,7 @@
 // then what else there is (the agreement, a gentle flag, the next-connection preview).
 // State comes from the app's store; a change of mine looks pending until the server
 // has it, and a refused one goes back to what the server has, saying why.
-import { LIGHT_WORDS, NOTE_MAX, REPLIES, answerText, app, lastKnown, noteClean, presetWords, reason } from "./app.js";
+import { LIGHT_WORDS, NOTE_MAX, REPLIES, answerText, app, lastKnown, noteClean, presetWords, reason, said } from "./app.js";
 import { api, boot, dayNumber, firstError, formatTime, formatWhen, newOpId, zonedMoment } from "./common.js";
 
 const start = boot();
@@ -28,9 +28,9 @@ function renderLight(who) {
   const note = $("partner-note");
   note.textContent = who.signal.note || "";
   note.hidden = !who.signal.note;
-  const setAt = who.signal.set_at && new Date(who.signal.set_at);
-  const today = setAt && setAt.toDateString() === new Date().toDateString();
-  const since = setAt ? interpolate(gettext("since %(time)s"), { time: formatTime(who.signal.set_at, me.timezone, !today) }, true) : "";
+  const on = who.signal.since ?? who.signal.set_at; // when it came on: a note added later does not move it
+  const today = on && new Date(on).toDateString() === new Date().toDateString();
+  const since = on ? interpolate(gettext("since %(time)s"), { time: formatTime(on, me.timezone, !today) }, true) : "";
   const stale = lastKnown(store, live);
   light.classList.toggle("stale", Boolean(stale));
   $("partner-since").textContent = stale ? `${stale} ${since}`.trim() : since;
@@ -55,7 +55,7 @@ function renderPreview(element, preview, name) {
   if (!preview) return;
   const message = element.querySelector(".preview-message");
   message.textContent = presetWords(preview);
-  if (name) message.prepend(Object.assign(document.createElement("span"), { className: "partner-preview-name", textContent: `${name}: ` }));
+  if (name) message.prepend(Object.assign(document.createElement("span"), { className: "partner-preview-name", textContent: said(name, "") }));
   const parts = [];
   if (preview.expected_at) {
     parts.push(interpolate(gettext("back around %(time)s"), { time: formatWhen(preview.expected_at, me.timezone) }, true));

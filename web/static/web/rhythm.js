@@ -153,7 +153,7 @@ form.addEventListener("submit", async (event) => {
 
 function showCalendar(feed) {
   $("cal-state").textContent = feed.active
-    ? gettext("Your calendar link is on. It was shown once; a new link stops the old one.")
+    ? gettext("Your calendar link is on. It is shown only when it is made; a new link stops the old one.")
     : gettext("No calendar link yet.");
   $("cal-make").textContent = feed.active ? gettext("Make a new link") : gettext("Make my calendar link");
   $("cal-stop").hidden = !feed.active;

@@ -32,7 +32,9 @@ export class Store {
         // A note added to the same light keeps its answer; a new light starts without one.
         const who = this.person(data.user);
         const answer = data.previous === data.state ? who.signal.answer ?? null : null;
-        who.signal = { state: data.state, note: data.note, set_at: data.set_at, answer };
+        // A note added to the same light keeps when it came on, too.
+        const since = data.previous === data.state ? who.signal.since ?? data.set_at : data.set_at;
+        who.signal = { state: data.state, note: data.note, set_at: data.set_at, since, answer };
         break;
       }
       case "signal.answered":
