@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -25,6 +26,14 @@ def _scaled_needs_real_services(request):
     request.getfixturevalue("django_db_blocker")
     if connection.vendor != "postgresql":
         pytest.fail("this test needs PostgreSQL: set DATABASE_URL (make test-scaled does)")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    # A request leaves its reader's language on for the thread (as Django's own do):
+    # each test starts in the default language, whoever the last one served.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

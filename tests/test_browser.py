@@ -19,10 +19,20 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from couples.models import Couple, Event, User
-from practice.services import ITEMS
+from couples.services import couple_unpair
+from practice.services import (
+    ITEMS,
+    ask_make,
+    assessment_share,
+    assessment_take,
+    checkin_write,
+    journal_write,
+    today_of,
+    week_of,
+)
 from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
-from signals.services import signal_set
+from signals.services import signal_answer, signal_set
 from tests.conftest import make_user, pair
 from tests.servers import AsgiWorker, test_database_url
 
@@ -1143,3 +1153,94 @@ def test_it_takes_a_partner_from_the_pairing_link_through_sign_up_into_the_coupl
     ana.wait_for_url(f"{server.base}/", timeout=10000)
     expect(ana.locator("#partner-name")).to_have_text("Ben")
     assert ana.errors == [] and ben.errors == []
+
+
+# What a page shows a reader, wherever it is: text, the words of controls, what CSS adds.
+SHOWN = """() => {
+  const parts = [document.title, document.body.innerText];
+  for (const el of document.querySelectorAll("*")) {
+    for (const name of ["placeholder", "aria-label", "title", "alt"]) if (el.getAttribute(name)) parts.push(el.getAttribute(name));
+    if (el.tagName === "title" || el.tagName === "TITLE") parts.push(el.textContent);
+    for (const pseudo of ["::before", "::after"]) {
+      const content = getComputedStyle(el, pseudo).content;
+      if (content && content !== "none" && content !== "normal") parts.push(content.replace(/^"|"$/g, ""));
+    }
+  }
+  return parts.join("\\n");
+}"""
+# Latin words a Chinese page may hold: names, the product, formats and codes, the switch to English.
+LATIN_ALLOWED = {"Mei", "Lei", "Porchlight", "English", "JSON", "CSV", "Content-Type", "application", "json"}
+
+
+def latin_words(page) -> set[str]:
+    text = re.sub(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", "", page.evaluate(SHOWN))  # an invite code
+    return set(re.findall(r"[A-Za-z][A-Za-z'’-]*", text)) - LATIN_ALLOWED
+
+
+def test_it_shows_no_english_anywhere_in_the_chinese_app(browser, server):
+    mei = make_user("mei", display_name="Mei", language="zh-hans", timezone="Asia/Shanghai")
+    lei = make_user("lei", display_name="Lei", language="zh-hans", timezone="Asia/Shanghai")
+    pair(mei, lei)
+    # A week of everything: lights and answers, a preset preview, the rhythm, practice.
+    signal_set(user=lei, state="red", note="想你了")
+    signal_set(user=lei, state="red", note="还在")
+    signal_answer(user=mei, reply="call_soon")
+    signal_set(user=mei, state="yellow", note="有点累")
+    signal_answer(user=lei, reply="seen")
+    preview_post(
+        user=lei,
+        preset="goodnight",
+        expected_at=timezone.now() + timedelta(days=3),
+        unreachable_until=timezone.now() + timedelta(days=3),
+    )
+    block_create(
+        user=mei,
+        fields={"name": "晚饭", "kind": "connection", "days": [0, 2], "start": "19:00", "minutes": 60},
+    )
+    block_create(
+        user=mei,
+        fields={
+            "name": "Weekly check-in",
+            "key": "checkin",
+            "kind": "connection",
+            "days": [6],
+            "start": "20:00",
+            "minutes": 20,
+        },
+    )
+    assessment = assessment_take(
+        user=lei, answers={key: 5 if dim == "dependence" else 1 for key, dim, _ in ITEMS}
+    )
+    assessment_share(user=lei, assessment_id=assessment.pk, shared=True)
+    assessment_take(user=mei, answers={key: 1 if dim == "dependence" else 5 for key, dim, _ in ITEMS})
+    journal_write(user=mei, kind="anxiety", intensity_before=6, intensity_after=3, trigger="工作")
+    ask_make(user=lei, text="今晚散步吗？")
+    checkin_write(user=mei, week=week_of(today_of(mei)), appreciation="早餐", need="早点睡")
+    found = {}
+    page = logged_in(browser, server, mei, bypass_csp=True)  # for axe, below
+    for path in ("/", "/rhythm/", "/history/", "/practice/", "/settings/", "/no-such-page/"):
+        page.goto(path)
+        page.wait_for_timeout(700)  # the live parts filled in
+        found[path] = latin_words(page)
+    # Alone again: the pairing page with how it ended, and the pages that wait.
+    couple_unpair(user=lei)
+    for path in ("/pair/", "/rhythm/", "/history/", "/practice/"):
+        page.goto(path)
+        found[f"{path} (unpaired)"] = latin_words(page)
+    page.goto("/pair/")
+    page.click("button[name=invite]")
+    found["/pair/ (a code)"] = latin_words(page)
+    assert axe_violations(page) == []  # the ended-pairing banner's link too
+    # Before logging in, a visitor whose phone asks for Chinese.
+    visitor = phone(browser, server, locale="zh-CN")
+    for path in (
+        "/",
+        "/accounts/login/",
+        "/accounts/register/",
+        "/accounts/password-reset/",
+        "/accounts/login/link/",
+    ):
+        visitor.goto(path)
+        found[f"{path} (visitor)"] = latin_words(visitor)
+    assert {path: words for path, words in found.items() if words} == {}
+    assert [e for e in page.errors if "404" not in e] == [] and visitor.errors == []

@@ -355,3 +355,26 @@ def test_it_still_says_when_the_pairing_ended_after_its_event_was_purged(couple,
 
 def test_it_says_nothing_of_an_ending_to_someone_never_paired(alice):
     assert 'id="ended"' not in page_of(alice, "/pair/")
+
+
+def test_it_answers_a_missing_page_in_the_apps_style_and_the_readers_language(alice):
+    alice.language = "zh-hans"
+    alice.save()
+    r = browser_for(alice).get("/no-such-page/")
+    assert r.status_code == 404 and 'id="error"' in r.text and "这里什么都没有" in r.text
+    assert "app.css" in r.text  # styled like the app
+    api = browser_for(alice).get("/api/no-such/")
+    assert api.status_code == 404 and api.json()["code"] == "not_found"
+
+
+def test_it_answers_a_refused_form_and_a_server_error_in_the_apps_style(db, rf):
+    from web.pages import errors
+
+    request = rf.post("/accounts/login/")
+    assert "Please reload the page" in errors.csrf_failure(request).content.decode()
+    assert errors.csrf_failure(rf.post("/api/signal/")).status_code == 403
+    page = errors.server_error(rf.get("/settings/"))
+    assert page.status_code == 500 and "Something went wrong" in page.content.decode()
+    assert errors.server_error(rf.get("/api/couple/"))["Content-Type"] == "application/json"
+    assert errors.permission_denied(rf.get("/x/")).status_code == 403
+    assert errors.bad_request(rf.get("/x/")).status_code == 400

@@ -151,7 +151,7 @@ def _weekly_bars(couple, now) -> dict:
             # Anchored at their start, inside the chart: centred, the first one was cut off.
             {"x": round(i * group + 2, 1), "text": _day(date.fromisoformat(w["week_of"]))}
             for i, w in enumerate(weeks)
-            if i % 2 == 0
+            if i % 3 == 0  # room for a date in words, in either language
         ],
     }
 
@@ -176,6 +176,8 @@ def history(request):
     now = timezone.now()
     today = now.astimezone(ZoneInfo(couple.timezone)).date()
     week = history_module.summary(user=request.user, period="week", day=today, now=now)
+    week["local_start"] = _day(date.fromisoformat(week["local_start"]))
+    week["local_end"] = _day(date.fromisoformat(week["local_end"]))
     for person in week["partners"]:
         person["time_on"] = {state: _hours(seconds) for state, seconds in person["seconds_on"].items()}
     before = request.GET.get("before", "")

@@ -113,6 +113,13 @@ function createApp(start) {
       button.classList.toggle("pending", button.dataset.reply === pending?.reply);
     }
     $("strip-status").textContent = open ? answerStatus : "";
+    // Their answer to my light goes with my light, apart from their card.
+    const self = store.mine();
+    const theirs = ["yellow", "red"].includes(self.signal.state) && self.signal.answer?.by === them.id ? self.signal.answer : null;
+    $("strip-mine").hidden = !theirs;
+    $("strip-mine").textContent = theirs
+      ? interpolate(gettext("Your %(light)s light · %(answer)s"), { light: IN_A_SENTENCE[self.signal.state], answer: answerText(theirs, them.display_name) }, true)
+      : "";
   }
   app.render = render;
 

@@ -60,7 +60,8 @@ function renderPreview(element, preview, name) {
   if (preview.expected_at) {
     parts.push(interpolate(gettext("back around %(time)s"), { time: formatWhen(preview.expected_at, me.timezone) }, true));
   }
-  if (preview.unreachable_until && preview.unreachable_until === preview.expected_at) {
+  const sameTime = preview.expected_at && Math.abs(new Date(preview.unreachable_until) - new Date(preview.expected_at)) < 60000;
+  if (preview.unreachable_until && sameTime) {
     parts.push(gettext("out of reach until then"));
   } else if (preview.unreachable_until) {
     parts.push(interpolate(gettext("out of reach until %(time)s"), { time: formatWhen(preview.unreachable_until, me.timezone) }, true));
