@@ -1064,11 +1064,14 @@ def test_it_plans_a_day_ahead_says_who_is_out_of_reach_and_welcomes_them_back(br
     expect(ben.locator("#partner-away")).to_contain_text("联系不上")
     expect(ben.locator("#partner-away")).to_contain_text("红灯会立刻送达")
     shot(ben, "out-of-reach")
-    # His yellow waits, and his status says so; a red would get through.
+    # His yellow waits, and his status says so; in her open app it comes in quietly.
     ben.click(".light-btn[data-state=yellow]")
     expect(ben.locator("#my-status")).to_contain_text("之后看到")
+    expect(ana.locator("#announce-quiet")).to_contain_text("Ben's light is now yellow")
+    expect(ana.locator("#announce")).to_have_text("")
     ben.click(".light-btn[data-state=red]")
     expect(ben.locator("#my-status")).to_contain_text("红灯会立刻送达")
+    expect(ana.locator("#announce")).to_contain_text("Ben's light is now red")  # a red gets through
     # Ana comes back: she sees it acknowledged, he sees her back, after a reload too.
     ana.click("#reunion")
     expect(ana.locator("#my-back")).to_contain_text("Welcome back. Ben can see you're back")
@@ -1077,6 +1080,13 @@ def test_it_plans_a_day_ahead_says_who_is_out_of_reach_and_welcomes_them_back(br
     expect(ben.locator("#partner-back")).to_contain_text("Ana")
     ana.reload()
     expect(ana.locator("#my-back")).to_be_visible()
+    # A plan for tomorrow reads "tomorrow", in each reader's language.
+    ana.select_option("#preview-day", index=1)
+    ana.fill("#preview-time", "08:30")
+    ana.fill("#preview-message", "Dentist")
+    ana.click("#preview-form button.primary")
+    expect(ana.locator("#my-preview .preview-when")).to_contain_text("back around tomorrow 08:30 AM")
+    expect(ben.locator("#partner-preview .preview-when")).to_contain_text("明天 08:30")
     assert ana.errors == [] and ben.errors == []
 
 
@@ -1218,6 +1228,8 @@ def test_it_shows_no_english_anywhere_in_the_chinese_app(browser, server):
     checkin_write(user=mei, week=week_of(today_of(mei)), appreciation="早餐", need="早点睡")
     found = {}
     page = logged_in(browser, server, mei, bypass_csp=True)  # for axe, below
+    page.goto("/history/")  # Lei's answer to my light goes with my light, on the strip too
+    expect(page.locator("#strip-mine")).to_have_text("你的黄灯 · Lei：我看到你了。我在。")
     for path in ("/", "/rhythm/", "/history/", "/practice/", "/settings/", "/no-such-page/"):
         page.goto(path)
         page.wait_for_timeout(700)  # the live parts filled in
