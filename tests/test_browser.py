@@ -774,7 +774,7 @@ def test_it_speaks_to_each_partner_in_their_own_language(browser, server):
     expect(ben.locator("#my-status")).to_have_text("Shared.")
     shot(mei, "home-zh-hans")
     mei.goto("/history/")
-    expect(mei.locator(".timeline")).to_contain_text("Ben: 红灯")
+    expect(mei.locator(".timeline")).to_contain_text("Ben：红灯")
     expect(mei.locator(".timeline time").first).to_have_text(
         re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$")
     )

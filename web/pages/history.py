@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from couples import services as couples_services
@@ -39,6 +39,10 @@ RHYTHM_ACTIONS = {
     "updated": gettext_lazy("%(who)s changed “%(block)s”"),
     "deleted": gettext_lazy("%(who)s removed “%(block)s”"),
 }
+
+
+# A day on a chart's axis, short ("Nov. 23", "11月23日"): a Django date format, per language.
+AXIS_DAY = pgettext_lazy("a day on a chart's axis, as a Django date format", "N j")
 
 
 def _day(day: date) -> str:
@@ -149,7 +153,7 @@ def _weekly_bars(couple, now) -> dict:
         "weeks": [{**w, "week_of": _day(date.fromisoformat(w["week_of"]))} for w in weeks],
         "labels": [
             # Anchored at their start, inside the chart: centred, the first one was cut off.
-            {"x": round(i * group + 2, 1), "text": _day(date.fromisoformat(w["week_of"]))}
+            {"x": round(i * group + 2, 1), "text": date_format(date.fromisoformat(w["week_of"]), AXIS_DAY)}
             for i, w in enumerate(weeks)
             if i % 3 == 0  # room for a date in words, in either language
         ],
