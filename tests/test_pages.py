@@ -378,3 +378,15 @@ def test_it_answers_a_refused_form_and_a_server_error_in_the_apps_style(db, rf):
     assert errors.server_error(rf.get("/api/couple/"))["Content-Type"] == "application/json"
     assert errors.permission_denied(rf.get("/x/")).status_code == 403
     assert errors.bad_request(rf.get("/x/")).status_code == 400
+
+
+def test_it_lets_the_waiting_pairing_page_ask_without_a_404_each_time(alice, bob, caplog):
+    """The waiting page asks every 2 s whether the partner has joined: a 200 each time
+    (paired or not), never a logged "Not Found"."""
+    assert "/api/me/" in (STATIC / "pair.js").read_text()
+    client = browser_for(alice)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get("/api/me/").json()["paired"] is False
+        pair(alice, bob)
+        assert client.get("/api/me/").json()["paired"] is True
+    assert caplog.records == []
