@@ -52,6 +52,7 @@ api = [
     path("push/key/", signals_views.PushKeyView.as_view(), name="api-push-key"),
     path("push/devices/", signals_views.PushDevicesView.as_view(), name="api-push-devices"),
     path("push/devices/<id:pk>/", signals_views.PushDeviceView.as_view(), name="api-push-device"),
+    path("push/devices/<id:pk>/test/", signals_views.PushTestView.as_view(), name="api-push-test"),
     path("ws-ticket/", couples_views.WsTicketView.as_view(), name="api-ws-ticket"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -50,6 +50,10 @@ class User(AbstractUser):
     # `email` (Django's) is optional; it is used only once its owner followed the link
     # mailed to it (couples/mail.py).
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Quiet hours, local in `timezone` (both or neither): notifications wait, a
+    # partner's red still comes through (couples.services.quiet_end). Never shown to the partner.
+    quiet_from = models.TimeField(null=True, blank=True)
+    quiet_until = models.TimeField(null=True, blank=True)
 
     objects = PeopleManager()
 
@@ -290,12 +294,23 @@ class PushDevice(models.Model):
     # Off by default: a note or preview text goes to a push service only if asked.
     include_text = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Whether notifications reach it: the last one its push service took, and why the
+    # last try failed (a word, never a payload), for Settings to say.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=80, blank=True)
 
     def subscription_info(self) -> dict:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
     def as_dict(self) -> dict:
-        return {"id": self.pk, "label": self.label, "include_text": self.include_text}
+        return {
+            "id": self.pk,
+            "label": self.label,
+            "include_text": self.include_text,
+            "created_at": self.created_at.isoformat(),
+            "last_sent_at": self.last_sent_at.isoformat() if self.last_sent_at else None,
+            "last_error": self.last_error or None,
+        }
 
 
 class OutgoingMail(models.Model):

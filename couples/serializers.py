@@ -38,6 +38,20 @@ class UserSerializer(serializers.ModelSerializer):
     paired = serializers.SerializerMethodField(help_text="Whether this person is in a couple now")
     display_name = fields.text(60)
     timezone = fields.timezone(required=False)
+    quiet_from = serializers.TimeField(
+        format="%H:%M",
+        input_formats=["%H:%M"],
+        required=False,
+        allow_null=True,
+        help_text="quiet hours start, HH:MM in my time zone (with quiet_until, or both null)",
+    )
+    quiet_until = serializers.TimeField(
+        format="%H:%M",
+        input_formats=["%H:%M"],
+        required=False,
+        allow_null=True,
+        help_text="quiet hours end, HH:MM",
+    )
 
     class Meta:
         model = User
@@ -50,8 +64,16 @@ class UserSerializer(serializers.ModelSerializer):
             "email",
             "email_verified",
             "paired",
+            "quiet_from",
+            "quiet_until",
         ]
         read_only_fields = ["id", "username"]
+
+    def validate(self, data):
+        quiet = [data.get(name, getattr(self.instance, name, None)) for name in ("quiet_from", "quiet_until")]
+        if (quiet[0] is None) != (quiet[1] is None) or (quiet[0] is not None and quiet[0] == quiet[1]):
+            raise serializers.ValidationError({"quiet_until": [WORDS["quiet_pair"]]})
+        return data
 
     def get_email_verified(self, user) -> bool:
         return bool(user.email) and user.email_verified_at is not None

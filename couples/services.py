@@ -8,7 +8,8 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -440,3 +441,23 @@ def account_delete(*, user: User, password: str) -> None:
         person_forget_in_events(user=user)
         user.delete()  # cascades: memberships, invites, lights, spans, previews, mutes, devices,
         # tokens, tickets and sessions
+
+
+# Quiet hours
+
+
+def quiet_end(*, user: User, now) -> datetime | None:
+    """When this person's quiet hours end, if `now` is inside them; else None. The hours
+    are wall-clock times in the person's time zone, so they stay 23:00 to 07:00 across a
+    DST change (an end that falls in a skipped hour is read past the gap)."""
+    start, end = user.quiet_from, user.quiet_until
+    if start is None or end is None or start == end:
+        return None
+    tz = ZoneInfo(user.timezone)
+    local = now.astimezone(tz)
+    clock = local.time().replace(tzinfo=None)
+    inside = start <= clock < end if start < end else clock >= start or clock < end
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=tz).astimezone(UTC)

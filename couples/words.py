@@ -38,6 +38,7 @@ WORDS = {
     "invalid_fields": _("Please check the highlighted fields."),
     "out_of_range": _("A value is out of range."),
     "conflict": _("That clashed with another change. Please try again."),
+    "quiet_pair": _("Quiet hours need a start and a different end, or neither."),
     "unavailable": _("Porchlight is briefly unavailable. Your change was not saved; please try again."),
 }
 

@@ -98,7 +98,8 @@ class PushJob(models.Model):
     """One notification for one device, waiting to be sent (with retries) by the loop."""
 
     device = models.ForeignKey("couples.PushDevice", models.CASCADE, related_name="jobs")
-    event = models.ForeignKey("couples.Event", models.CASCADE, related_name="+")
+    # The event it tells of; none for a test notification (Settings' "send me a test").
+    event = models.ForeignKey("couples.Event", models.CASCADE, null=True, blank=True, related_name="+")
     payload = models.JSONField()
     urgency = models.CharField(max_length=8, default="normal")
     next_try_at = models.DateTimeField(default=timezone.now)

@@ -33,7 +33,7 @@ from pywebpush import WebPushException, webpush
 
 from couples.metrics import PUSH_FAILED, PUSH_SENT
 from couples.models import Couple, Event, PushDevice, User
-from couples.services import ServiceError, couple_lock
+from couples.services import ServiceError, couple_lock, quiet_end
 from rhythms.words import WORDS as RHYTHM_WORDS
 from rhythms.words import block_name
 from signals.models import PushJob
@@ -191,24 +191,86 @@ def device_of(*, user: User, device_id: int) -> PushDevice:
 # Dispatch: events -> jobs
 
 
+# The answers a notification offers as its actions, in this order (as many as the
+# platform shows: Notification.maxActions).
+ANSWER_ACTIONS = ("coming", "call_soon", "seen")
+
+
+def _light_payload(event: Event, device: PushDevice, *, answered: dict | None = None) -> tuple[dict, str]:
+    """A partner's light, one notification per partner (tag `light-<id>`), always the
+    newest: a red asks for interaction and offers the answers, a yellow offers them
+    quietly, a green replaces either quietly. `answered` (an answer this person gave from
+    another device) replaces the red's notification with what was answered."""
+    data = event.data
+    partner = event.actor if answered is None else User.objects.filter(pk=data["to"]).first()
+    name = partner.display_name if partner else ""
+    base = {
+        "kind": "light",
+        "partner": partner.pk if partner else None,
+        "tag": f"light-{partner.pk if partner else 0}",
+        "url": "/",
+    }
+    if answered is not None:
+        words = str(WORDS["reply_" + answered["reply"]])
+        title = str(WORDS["push_answered_title"]).format(name=name)
+        return {
+            **base,
+            "state": None,
+            "title": title,
+            "body": words,
+            "silent": True,
+            "badge": 0,
+            "actions": [],
+        }, "normal"
+    state = data["state"]
+    note = data.get("note") if device.include_text else ""
+    light = {**base, "state": state, "since": data["set_at"], "badge": 1 if state == "red" else 0}
+    actions = [{"action": key, "title": str(WORDS[f"reply_button_{key}"])} for key in ANSWER_ACTIONS]
+    if state == "red":
+        title = str(WORDS["push_red_title"]).format(name=name)
+        body = note or str(WORDS["push_red_body"]).format(name=name)
+        return {
+            **light,
+            "title": title,
+            "body": body,
+            "require_interaction": True,
+            "actions": actions,
+        }, "high"
+    if state == "yellow":
+        title = str(WORDS["push_yellow_title"]).format(name=name)
+        body = note or str(WORDS["meaning_yellow"])
+        return {**light, "title": title, "body": body, "silent": True, "actions": actions}, "normal"
+    title = str(WORDS["push_green_title"]).format(name=name)
+    return {
+        **light,
+        "title": title,
+        "body": str(WORDS["meaning_green"]),
+        "silent": True,
+        "actions": [],
+    }, "normal"
+
+
 def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
-    """What the notification says, and its urgency. Text the partner wrote (notes,
-    preview messages, block names) only with the device's include_text."""
+    """What the notification says, and its urgency (docs/api.md, "Push payloads"). Text
+    the partner wrote (notes, block names) only with the device's include_text."""
     data = event.data
     if event.kind == "signal.changed":
-        name = event.actor.display_name if event.actor else ""
-        body = str(WORDS["push_red_body"]).format(name=name)
-        if device.include_text and data.get("note"):
-            body = data["note"]
-        title = str(WORDS["push_red_title"]).format(name=name)
-        return {"title": title, "body": body, "tag": f"signal-{event.actor_id}", "url": "/"}, "high"
+        return _light_payload(event, device)
+    if event.kind == "signal.answered" and device.user_id == event.actor_id:
+        return _light_payload(event, device, answered=data)
     if event.kind == "signal.answered":
         name = event.actor.display_name if event.actor else ""
         body = _("%(who)s: %(what)s") % {"who": name, "what": WORDS["reply_" + data["reply"]]}
         if device.include_text and data.get("note"):
             body = f"{body} {data['note']}"
         title = str(WORDS["push_answer_title"]).format(name=name)
-        return {"title": title, "body": body, "tag": f"answer-{event.actor_id}", "url": "/"}, "high"
+        return {
+            "kind": "answer",
+            "title": title,
+            "body": body,
+            "tag": f"answer-{event.actor_id}",
+            "url": "/",
+        }, "high"
     if event.kind == "reminder.fired":
         block = data["block"]
         key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
@@ -222,10 +284,18 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
             if minutes
             else str(WORDS["push_reminder_now"])
         )
-        return {"title": title, "body": body, "tag": f"block-{block['id']}", "url": "/"}, "normal"
+        payload = {
+            "kind": "reminder",
+            "title": title,
+            "body": body,
+            "tag": f"block-{block['id']}",
+            "url": "/",
+        }
+        return payload, "normal"
     # preview.due: the words are ours, not the partner's (data["message"] is the
     # nudge in the default language, for clients that show it as it is).
     return {
+        "kind": "nudge",
         "title": str(WORDS["push_due_title"]),
         "body": str(RHYTHM_WORDS["nudge"]),
         "tag": "preview-due",
@@ -234,11 +304,44 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
 
 
 def _pushes(event: Event) -> bool:
-    """The kinds that reach a closed page: a red, an answer to one's light, a reconnect
-    nudge, a reminder."""
+    """The kinds that reach a closed page: a light coming on or ending (light_pushes),
+    an answer, a reconnect nudge, a reminder."""
     if event.kind == "signal.changed":
         return light_pushes(event.data)
     return event.kind in ("signal.answered", "preview.due", "reminder.fired")
+
+
+# In a person's quiet hours: what comes through now, what waits for their end, and what
+# is dropped (a reminder or a nudge is about a moment that passes; the open app shows it).
+QUIET_DROPS = ("reminder.fired", "preview.due")
+
+
+def send_at(*, event: Event, recipient: User, now: datetime) -> datetime | None:
+    """When this event's notification goes to this person: now, at the end of their
+    quiet hours, or never (None). A partner's red comes through, and so does what closes
+    a notification already standing (a green after a red, an answer from my other device)."""
+    end = quiet_end(user=recipient, now=now)
+    if end is None:
+        return now
+    data = event.data
+    if event.kind == "signal.changed" and (data.get("red_on") or data.get("previous") == "red"):
+        return now
+    if event.kind == "signal.answered" and event.actor_id == recipient.pk:
+        return now
+    if event.kind in QUIET_DROPS:
+        return None
+    return end
+
+
+def _recipients(couple: Couple, event: Event, partners: list[User], now: datetime):
+    """Who gets this event as a notification: those it should interrupt, and the one who
+    answered a light (their other devices' notification of it is replaced)."""
+    frame = event.as_frame()
+    for person in partners:
+        if notification_wanted(couple=couple, frame=frame, recipient=person, now=now):
+            yield person
+        elif event.kind == "signal.answered" and person.pk == event.actor_id:
+            yield person
 
 
 def push_dispatch_next(now: datetime) -> bool:
@@ -264,17 +367,34 @@ def push_dispatch_next(now: datetime) -> bool:
         for event in events.select_related("actor").order_by("seq"):
             if not _pushes(event):
                 continue
-            frame = event.as_frame()
-            for person in partners:
-                if not notification_wanted(couple=couple, frame=frame, recipient=person, now=now):
+            for person in _recipients(couple, event, partners, now):
+                when = send_at(event=event, recipient=person, now=now)
+                if when is None:
                     continue
                 for device in PushDevice.objects.filter(user=person):
                     with translation.override(person.language):  # each reader's own
                         payload, urgency = push_payload(event=event, device=device)
+                    # One notification a tag: a newer one makes a waiting older one moot.
+                    PushJob.objects.filter(device=device, payload__tag=payload["tag"]).delete()
                     PushJob.objects.create(
-                        device=device, event=event, payload=payload, urgency=urgency, next_try_at=now
+                        device=device, event=event, payload=payload, urgency=urgency, next_try_at=when
                     )
     return True
+
+
+def push_test(*, user: User, device_id: int) -> PushJob:
+    """Settings' "send me a test": a notification to one of my devices by the real path
+    (the queue, the sender, the push service, the service worker)."""
+    device = device_of(user=user, device_id=device_id)
+    payload = {
+        "kind": "test",
+        "title": str(WORDS["push_test_title"]),
+        "body": str(WORDS["push_test_body"]),
+        "tag": "test",
+        "url": "/settings/",
+    }
+    PushJob.objects.filter(device=device, payload__tag="test").delete()
+    return PushJob.objects.create(device=device, event=None, payload=payload, urgency="normal")
 
 
 # Send: jobs -> push services
@@ -330,11 +450,13 @@ def push_send_next(now: datetime) -> bool:
         _push_retry(job, now, type(e).__name__)
     else:
         PUSH_SENT.inc()
+        PushDevice.objects.filter(pk=job.device_id).update(last_sent_at=now, last_error="")
         job.delete()
     return True
 
 
 def _push_retry(job: PushJob, now: datetime, why: str) -> None:
+    PushDevice.objects.filter(pk=job.device_id).update(last_error=why[:80])
     if job.attempts >= settings.PORCHLIGHT["PUSH_MAX_ATTEMPTS"]:
         log.warning(
             "push %s to device %s given up after %s tries: %s", job.pk, job.device_id, job.attempts, why

@@ -135,6 +135,11 @@ class PushDeviceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField(allow_blank=True)
     include_text = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    last_sent_at = serializers.DateTimeField(
+        allow_null=True, help_text="the last notification its push service took"
+    )
+    last_error = serializers.CharField(allow_null=True, help_text="why the last try failed, if it did")
 
 
 class PushDeviceUpdateSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from couples.services import (
     logins_live,
     op_event_check,
     op_id_clean,
+    quiet_end,
 )
 from couples.validators import choice_with_note_clean
 from practice.services import assessments_shared
@@ -151,8 +152,14 @@ def light_data(*, user: User, state: str, note: str, previous: str | None, now) 
 
 
 def light_pushes(data: dict) -> bool:
-    """Whether a light change interrupts the partner's closed page: red coming on."""
-    return data.get("state") == State.RED and data.get("red_on", True)
+    """Whether a light change goes to the partner's closed page as a notification: a red
+    or a yellow coming on, or a green after either (it replaces their notification, so
+    that no red is left standing). A note added to a light already on does not (the PostgreSQL
+    function porchlight_light_set, signals migration 0014, holds the same rule)."""
+    state, previous = data.get("state"), data.get("previous")
+    if state == previous:
+        return False
+    return state != State.GREEN or previous in (State.YELLOW, State.RED)
 
 
 def signal_answer(
@@ -286,6 +293,8 @@ def notification_wanted(*, couple: Couple, frame: dict, recipient: User, now=Non
         return False
     if kind == "signal.changed" and data["state"] == State.RED:
         return True
+    if kind == "signal.changed" and data["state"] == State.GREEN and data.get("previous") == State.RED:
+        return True  # it replaces the red's notification: none is left standing
     if kind == "signal.answered":  # for the one who asked, whatever their own preview says
         return data["to"] == recipient.pk
     if kind == "preview.due":
@@ -355,6 +364,10 @@ def _snapshot(couple: Couple, viewer: User) -> dict:
                 },
                 "preview": preview.as_dict() if preview else None,
                 "back_at": back.get(person.pk),
+                # In their quiet hours as of this snapshot (only red gets through); the
+                # hours themselves are theirs alone. Events do not move it: a page reads it
+                # again with each snapshot.
+                "quiet_now": quiet_end(user=person, now=now) is not None,
                 "agreed_at": membership.agreed_at.isoformat() if membership.agreed_at else None,
                 # Only a result its person shared: pattern and means, never the answers.
                 "assessment": assessments.get(person.pk),

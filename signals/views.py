@@ -165,6 +165,17 @@ class PushDeviceView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PushTestView(APIView):
+    @extend_schema(
+        request=None,
+        responses={202: PushDeviceSerializer, **errors(401, 404, 429)},
+        description="Send a test notification to one of my devices, by the real path; 202 once queued.",
+    )
+    def post(self, request, pk: int):
+        job = push.push_test(user=request.user, device_id=pk)
+        return Response(job.device.as_dict(), status=status.HTTP_202_ACCEPTED)
+
+
 def _query(serializer_class, request, renames=None):
     data = request.query_params.dict()
     for public, internal in (renames or {}).items():

@@ -105,3 +105,14 @@ def _end_stray_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def service(settings):
+    """The project's local Web Push service (tests/pushservice.py): it decrypts what it is sent."""
+    from tests.pushservice import PushService
+
+    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "PUSH_ALLOW_LOCAL": True, "PUSH_TIMEOUT_SECONDS": 1}
+    running = PushService()
+    yield running
+    running.close()

@@ -2,6 +2,7 @@
 processes: pairing through the UI, a red within a second, a server restart and a
 network drop without a missed event, and the settings flows."""
 
+import json
 import os
 import re
 import shutil
@@ -14,11 +15,11 @@ import pytest
 from django.conf import settings
 from django.test import Client as DjangoClient
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from couples.models import Couple, Event, User
+from couples.models import Couple, Event, PushDevice, User
 from couples.services import couple_unpair
 from practice.services import (
     ITEMS,
@@ -32,6 +33,7 @@ from practice.services import (
 )
 from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
+from signals.push import push_payload
 from signals.services import signal_answer, signal_set
 from tests.conftest import make_user, pair
 from tests.servers import AsgiWorker, test_database_url
@@ -1256,3 +1258,128 @@ def test_it_shows_no_english_anywhere_in_the_chinese_app(browser, server):
         found[f"{path} (visitor)"] = latin_words(visitor)
     assert {path: words for path, words in found.items() if words} == {}
     assert [e for e in page.errors if "404" not in e] == [] and visitor.errors == []
+
+
+def delivered(page, server, payload: dict) -> list[dict]:
+    """Deliver a push the server made to this phone's service worker through the DevTools
+    protocol, as its push service would; then what it shows."""
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 5
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    registration = next(r for r in registrations if r["scopeURL"].startswith(server.base))
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": server.base,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(payload),
+        },
+    )
+    page.wait_for_timeout(300)
+    return shown(page)
+
+
+def shown(page) -> list[dict]:
+    return page.evaluate(
+        """async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+            title: n.title, body: n.body, tag: n.tag, silent: n.silent, requireInteraction: n.requireInteraction,
+            actions: n.actions.map((a) => a.action),
+        }))"""
+    )
+
+
+def payload_for(event, person) -> dict:
+    with translation.override(person.language):
+        return push_payload(event=event, device=PushDevice(user=person, include_text=False))[0]
+
+
+def test_it_answers_a_red_from_its_notification_and_never_leaves_an_ended_red_standing(browser, server):
+    ana, ben = paired_phones(browser, server)
+    ben.context.grant_permissions(["notifications"], origin=server.base)
+    ana.goto("/")
+    ben.goto("/settings/")  # any page: it registers the worker and hands it the CSRF token
+    ben.evaluate("navigator.serviceWorker.ready")
+    worker = ben.context.service_workers[0]
+    worker.evaluate(
+        "() => { self.badges = []; self.navigator.setAppBadge = (n) => { self.badges.push(n); return Promise.resolve(); }; self.navigator.clearAppBadge = () => { self.badges.push(0); return Promise.resolve(); }; }"
+    )
+    ana_user, ben_user = User.objects.get(username="ana"), User.objects.get(username="ben")
+    red, _ = signal_set(user=ana_user, state="red", note="the appointment")
+    [notification] = delivered(ben, server, payload_for(red, ben_user))
+    assert notification["title"] == "Ana needs you" and "appointment" not in notification["body"]
+    assert notification["tag"] == f"light-{ana_user.pk}" and notification["requireInteraction"] is True
+    # Chromium shows two actions (Notification.maxActions): the first two, in order.
+    assert notification["actions"] == ["coming", "call_soon"]
+    assert worker.evaluate("self.badges") == [1]
+    # A newer light replaces it; green ends it quietly: one notification a partner, never a red left.
+    yellow, _ = signal_set(user=ana_user, state="yellow")
+    [notification] = delivered(ben, server, payload_for(yellow, ben_user))
+    assert notification["title"] == "Ana is on yellow" and notification["silent"] is True
+    green, _ = signal_set(user=ana_user, state="green")
+    [notification] = delivered(ben, server, payload_for(green, ben_user))
+    assert notification["title"] == "Ana is green again" and notification["actions"] == []
+    assert worker.evaluate("self.badges") == [1, 0, 0]
+    # A red again, answered from its notification as a tap on "Coming" is: Ana sees it live.
+    red, _ = signal_set(user=ana_user, state="red")
+    delivered(ben, server, payload_for(red, ben_user))
+    worker.evaluate(
+        """async () => {
+            const [n] = await self.registration.getNotifications();
+            n.close();
+            await self.porchlightAnswer(n, "coming");
+        }"""
+    )
+    expect(ana.locator("#my-answer")).to_have_text("Ben: Coming to you.")
+    answer = Event.objects.get(kind="signal.answered")
+    assert answer.actor == ben_user and answer.op_id and answer.data["reply"] == "coming"
+    assert shown(ben) == []
+    # A light that changed before the tap: nothing is sent, and the app opens saying why.
+    yellow, _ = signal_set(user=ana_user, state="yellow")
+    delivered(ben, server, payload_for(yellow, ben_user))
+    signal_set(user=ana_user, state="green")
+    worker.evaluate(
+        """async () => {
+            const [n] = await self.registration.getNotifications();
+            n.close();
+            await self.porchlightAnswer(n, "seen");
+        }"""
+    )
+    opened = next(p for p in ben.context.pages if "answer=" in p.url or p.url.endswith("/"))
+    expect(opened.locator("#my-status")).to_contain_text(
+        "Your answer “I see you” from the notification was not sent"
+    )
+    assert Event.objects.filter(kind="signal.answered").count() == 1
+    assert ana.errors == [] and [e for e in ben.errors if "404" not in e] == []
+
+
+def test_it_opens_the_app_with_the_answer_waiting_when_the_notification_cannot_send_it(browser, server):
+    ana, ben = paired_phones(browser, server)
+    ben.context.grant_permissions(["notifications"], origin=server.base)
+    ben.goto("/settings/")
+    ben.evaluate("navigator.serviceWorker.ready")
+    ben.goto("/")  # now a page the worker controls (and can move), and keeps for offline
+    ana_user, ben_user = User.objects.get(username="ana"), User.objects.get(username="ben")
+    red, _ = signal_set(user=ana_user, state="red")
+    delivered(ben, server, payload_for(red, ben_user))
+    worker = ben.context.service_workers[0]
+    # The network fails for the worker's request: the app opens with the answer in its outbox.
+    worker.evaluate(
+        "() => { self.realFetch = self.fetch; self.fetch = () => Promise.reject(new TypeError('offline')); }"
+    )
+    worker.evaluate(
+        """async () => {
+            const [n] = await self.registration.getNotifications();
+            n.close();
+            await self.porchlightAnswer(n, "call_soon");
+        }"""
+    )
+    expect(ben.locator("#answer-status")).to_contain_text("Saved here")  # the last page seen, offline
+    assert ben.url == f"{server.base}/"
+    worker.evaluate("() => { self.fetch = self.realFetch; }")
+    ana.goto("/")
+    expect(ana.locator("#my-answer")).to_have_text("Ben: I'll call you soon.")  # sent by the app, once
+    assert Event.objects.filter(kind="signal.answered").count() == 1

@@ -12,19 +12,10 @@ from rhythms.scheduler import step as rhythms_step
 from rhythms.services import block_create, block_mute, preview_post
 from signals import push
 from signals.models import PushJob
-from signals.services import signal_set
+from signals.services import signal_answer, signal_set
 from tests.conftest import client_for, make_user, pair
-from tests.pushservice import PushService
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def service(settings):
-    settings.PORCHLIGHT = {**settings.PORCHLIGHT, "PUSH_ALLOW_LOCAL": True, "PUSH_TIMEOUT_SECONDS": 1}
-    running = PushService()
-    yield running
-    running.close()
 
 
 def subscribe(user, service, name="phone", **extra) -> int:
@@ -63,30 +54,35 @@ def test_it_includes_the_note_only_when_the_device_asked(couple, alice, bob, ser
     assert service.received[0]["payload"]["body"] == "call me?"
 
 
-def test_it_pushes_red_only_not_yellow_or_green_or_a_note_edit(couple, alice, bob, service):
+def test_it_pushes_a_light_coming_on_and_ending_not_a_note_edit(couple, alice, bob, service):
     subscribe(bob, service)
-    signal_set(user=alice, state="yellow")
-    signal_set(user=alice, state="green")
-    signal_set(user=alice, state="red")
-    signal_set(user=alice, state="red", note="still")
-    deliver()
-    assert len(service.received) == 1
+    signal_set(user=alice, state="green")  # a first green replaces nothing
+    for state, note in (("yellow", ""), ("yellow", "still"), ("green", ""), ("red", ""), ("red", "still")):
+        signal_set(user=alice, state=state, note=note)
+        deliver()
+    states = [m["payload"]["state"] for m in service.received]
+    assert states == ["yellow", "green", "red"]
+    assert {m["payload"]["tag"] for m in service.received} == {f"light-{alice.pk}"}
 
 
-def test_it_leaves_the_dispatcher_no_couple_to_visit_after_green_and_yellow(couple, alice, bob, service):
+def test_it_leaves_the_dispatcher_no_couple_to_visit_after_a_note_or_a_first_green(
+    couple, alice, bob, service
+):
     subscribe(bob, service)
     deliver()  # the pairing's own event
-    signal_set(user=alice, state="yellow")
     signal_set(user=alice, state="green")
     couple.refresh_from_db()
     assert couple.push_seq == couple.seq
     assert push.push_dispatch_next(timezone.now()) is False
     signal_set(user=alice, state="red")
-    signal_set(user=alice, state="green")  # finds the red waiting: the mark stays before it
+    signal_set(user=alice, state="red", note="still")  # finds the red waiting: the mark stays before it
     couple.refresh_from_db()
     assert couple.push_seq == couple.seq - 2
     deliver()
     assert len(service.received) == 1
+    couple.refresh_from_db()
+    assert couple.push_seq == couple.seq
+    signal_set(user=alice, state="red", note="and now")  # a note: nothing to tell
     couple.refresh_from_db()
     assert couple.push_seq == couple.seq
 
@@ -205,7 +201,8 @@ def test_it_keeps_its_vapid_key_across_restarts():
 def test_it_manages_my_devices(alice, service):
     pk = subscribe(alice, service)
     client = client_for(alice)
-    assert client.get("/api/push/devices/").json() == [{"id": pk, "label": "phone", "include_text": False}]
+    [listed] = client.get("/api/push/devices/").json()
+    assert listed == {**listed, "id": pk, "label": "phone", "include_text": False, "last_sent_at": None}
     assert client.patch(f"/api/push/devices/{pk}/", {"include_text": True}).json()["include_text"] is True
     assert client.delete(f"/api/push/devices/{pk}/").status_code == 204
     assert client.get("/api/push/devices/").json() == []
@@ -324,3 +321,93 @@ def test_it_moves_past_couples_without_devices_in_one_step(couple, alice, bob, s
         c.refresh_from_db()
         assert c.push_seq == c.seq
     assert PushJob.objects.get().device.user == bob
+
+
+# What a notification offers (docs/api.md, "Push payloads")
+
+
+def test_it_offers_the_answers_on_a_red_that_asks_for_interaction(couple, alice, bob, service):
+    subscribe(bob, service)
+    red, _ = signal_set(user=alice, state="red")
+    deliver()
+    payload = service.received[0]["payload"]
+    assert payload["kind"] == "light" and payload["partner"] == alice.pk and payload["state"] == "red"
+    assert payload["tag"] == f"light-{alice.pk}" and payload["since"] == red.data["set_at"]
+    assert [a["action"] for a in payload["actions"]] == ["coming", "call_soon", "seen"]
+    assert [a["title"] for a in payload["actions"]] == ["Coming", "Call soon", "I see you"]
+    assert payload["require_interaction"] is True and payload["badge"] == 1
+    assert not payload.get("silent")
+
+
+def test_it_offers_the_answers_quietly_on_a_yellow_and_closes_with_a_quiet_green(couple, alice, bob, service):
+    subscribe(bob, service)
+    signal_set(user=alice, state="yellow")
+    deliver()
+    signal_set(user=alice, state="green")
+    deliver()
+    yellow, green = (m["payload"] for m in service.received)
+    assert yellow["silent"] is True and len(yellow["actions"]) == 3 and "require_interaction" not in yellow
+    assert yellow["badge"] == 0 and service.received[0]["headers"]["urgency"] == "normal"
+    assert green["title"] == "Alice is green again" and green["actions"] == [] and green["silent"] is True
+    assert green["tag"] == yellow["tag"]
+
+
+def test_it_replaces_a_red_on_my_other_devices_when_i_answer_it(couple, alice, bob, service):
+    subscribe(bob, service, "phone")
+    subscribe(bob, service, "tablet")
+    signal_set(user=alice, state="red")
+    deliver()
+    service.received.clear()
+    signal_answer(user=bob, reply="coming")
+    deliver()
+    to_bob = [
+        m
+        for m in service.received
+        if m["path"].startswith("/push/phone") or m["path"].startswith("/push/tablet")
+    ]
+    assert len(to_bob) == 2
+    for message in to_bob:
+        payload = message["payload"]
+        assert payload["tag"] == f"light-{alice.pk}" and payload["silent"] is True and payload["badge"] == 0
+        assert payload["title"] == "You answered Alice" and payload["actions"] == []
+
+
+def test_it_speaks_the_actions_in_the_readers_language(couple, alice, bob, service):
+    bob.language = "zh-hans"
+    bob.save()
+    subscribe(bob, service)
+    signal_set(user=alice, state="red")
+    deliver()
+    assert [a["title"] for a in service.received[0]["payload"]["actions"]] == [
+        "马上来",
+        "我待会儿打给你",
+        "我看到了",
+    ]
+
+
+def test_it_sends_a_test_through_the_real_path_and_says_the_device_works(couple, alice, service):
+    device = subscribe(alice, service)
+    r = client_for(alice).post(f"/api/push/devices/{device}/test/")
+    assert r.status_code == 202
+    deliver()
+    [message] = service.received
+    assert message["payload"]["kind"] == "test" and message["payload"]["tag"] == "test"
+    [listed] = client_for(alice).get("/api/push/devices/").json()
+    assert listed["last_sent_at"] is not None and listed["last_error"] is None
+    assert client_for(make_user("carol")).post(f"/api/push/devices/{device}/test/").status_code == 404
+
+
+def test_it_keeps_one_waiting_notification_a_tag(couple, alice, bob, service):
+    subscribe(bob, service)
+    bob.quiet_from, bob.quiet_until = (
+        (timezone.now() - timedelta(hours=1)).time(),
+        (timezone.now() + timedelta(hours=1)).time(),
+    )
+    bob.timezone = "UTC"
+    bob.save()
+    signal_set(user=alice, state="yellow")
+    signal_set(user=alice, state="green")
+    deliver()
+    assert service.received == []  # both wait for the end of his quiet hours
+    [waiting] = PushJob.objects.all()
+    assert waiting.payload["state"] == "green"  # the newer one: no yellow left standing after it

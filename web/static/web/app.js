@@ -46,8 +46,8 @@ function createApp(start) {
   const app = {
     store,
     on(listener) { listeners.push(listener); },
-    answer(reply, note) {
-      const sent = live.send({ type: "signal.answer", reply, note: noteClean(note || "") });
+    answer(reply, note, opId, lightSince) {
+      const sent = live.send({ type: "signal.answer", reply, note: noteClean(note || ""), op_id: opId, light_since: lightSince });
       answerStatus = sent.now ? gettext("Sending…") : gettext("Saved here; it will be sent when you're back online.");
       render();
       return sent;
@@ -93,6 +93,8 @@ function createApp(start) {
     const waiting = them && them.signal.state === "red" && them.signal.answer?.by !== store.me.id;
     const mark = document.querySelector(".tabs .mark");
     if (mark) mark.hidden = !waiting;
+    // The installed app's icon says it too (the service worker sets it when the app is closed).
+    if ("setAppBadge" in navigator) (waiting ? navigator.setAppBadge(1) : navigator.clearAppBadge()).catch(() => {});
     if (!strip || !them) return;
     strip.hidden = false;
     const state = them.signal.state || "";

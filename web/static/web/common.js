@@ -109,6 +109,10 @@ if ("serviceWorker" in navigator) {
   if (["login", "welcome"].includes(document.body.dataset.page)) {
     navigator.serviceWorker.controller?.postMessage("forget-pages");
     localStorage.clear();
+  } else if (csrfToken()) {
+    // The worker answers from a notification with the person's session: it needs the
+    // CSRF token, which only a page can read.
+    navigator.serviceWorker.ready.then((r) => r.active?.postMessage({ type: "csrf", token: csrfToken() })).catch(() => {});
   }
 }
 window.addEventListener("offline", () => showNet("offline"));

@@ -164,16 +164,21 @@ const outOfReach = (who) => who?.preview?.unreachable_until && new Date(who.prev
   ? who.preview.unreachable_until : null;
 function renderAway(them) {
   const until = outOfReach(them);
-  $("partner-away").hidden = !until;
+  $("partner-away").hidden = !until && !them.quiet_now;
   $("partner-away").textContent = until
     ? interpolate(gettext("%(name)s is out of reach until %(time)s: yellow and green wait for then, red gets through."), { name: them.display_name, time: formatWhen(until, me.timezone) }, true)
-    : "";
+    : them.quiet_now
+      ? interpolate(gettext("%(name)s has quiet hours now: only red gets through at once."), { name: them.display_name }, true)
+      : "";
 }
 
 // My change settled: what reached the partner, when they are out of reach.
 function sharedWords(state) {
   const them = store.partner();
   const until = outOfReach(them);
+  if (!until && them?.quiet_now && state && state !== "red") {
+    return interpolate(gettext("Shared. %(name)s has quiet hours now: they will see it later."), { name: them.display_name }, true);
+  }
   if (!until || !state) return gettext("Shared.");
   const words = { name: them.display_name, time: formatWhen(until, me.timezone) };
   return state === "red"
@@ -341,6 +346,30 @@ $("preview-form").addEventListener("submit", async (event) => {
 
 $("reunion").addEventListener("click", () => api("POST", "/api/reunion/", { op_id: newOpId() }).catch(() => {}));
 $("preview-clear").addEventListener("click", () => api("DELETE", "/api/previews/").catch(() => {}));
+
+// An answer chosen on a notification that the service worker could not send: offline,
+// it waits in the outbox (same op_id); refused, the reason is said here.
+function answerFromNotification() {
+  const params = new URLSearchParams(location.search);
+  const reply = params.get("answer");
+  if (!reply || !REPLIES[reply]) return;
+  history.replaceState(null, "", "/");
+  const refused = params.get("refused");
+  const them = store.partner();
+  if (refused) {
+    const why = refused === "changed"
+      ? interpolate(gettext("%(name)s's light changed meanwhile."), { name: them?.display_name ?? "" }, true)
+      : refused;
+    const words = interpolate(gettext("Your answer “%(words)s” from the notification was not sent: %(why)s"), { words: REPLIES[reply].button, why }, true);
+    if (!$("answer-form").hidden) $("answer-status").textContent = words;
+    else status(words);
+    return;
+  }
+  // Made against the light the notification showed, which this page may not have heard of yet.
+  const sent = app.answer(reply, "", params.get("op") || undefined, params.get("since") || undefined);
+  $("answer-status").textContent = sent.now ? gettext("Sending…") : gettext("Saved here; it will be sent when you're back online.");
+}
+answerFromNotification();
 
 window.addEventListener("offline", render);
 window.addEventListener("online", render);

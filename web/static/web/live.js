@@ -13,6 +13,8 @@ import { newOpId, showNet } from "./common.js";
 const MAX_DELAY = 30000;
 const QUIET_LIMIT = 65000; // two heartbeats and a little: a socket this quiet is deaf
 
+const lightSince = (person) => person?.signal.since ?? person?.signal.set_at ?? null;
+
 export class Live {
   constructor({ store, onFrame, onDropped }) {
     this.store = store;
@@ -134,9 +136,10 @@ export class Live {
     const queued = {
       ...message,
       op_id: message.op_id || newOpId(),
-      // What it was made against: a change of either since, not made here, makes it stale.
+      // What it was made against: a change of either since, not made here, makes it stale
+      // (an answer goes to the light that came on then, whatever notes it has had since).
       mine_at: this.store.mine().signal.set_at,
-      light_at: partner?.signal.set_at ?? null,
+      light_since: message.light_since ?? lightSince(partner),
     };
     this.outbox.push(queued);
     this.save();
@@ -157,7 +160,7 @@ export class Live {
         else if (mine.signal.set_at !== message.mine_at) why = gettext("Your light was changed on another device meanwhile.");
       } else if (!message.sent && message.type === "signal.answer") {
         const open = partner && ["yellow", "red"].includes(partner.signal.state);
-        if (!open || partner.signal.set_at !== message.light_at) {
+        if (!open || lightSince(partner) !== message.light_since) {
           why = interpolate(gettext("%(name)s's light changed meanwhile."), { name: partner?.display_name ?? "" }, true);
         }
       }
@@ -174,7 +177,7 @@ export class Live {
       if (this.sentHere.has(message.op_id)) continue;
       this.sentHere.add(message.op_id);
       message.sent = true;
-      const { mine_at, light_at, sent, ...frame } = message;
+      const { mine_at, light_since, sent, ...frame } = message;
       this.ws.send(JSON.stringify(frame));
     }
     this.save();

@@ -1,7 +1,7 @@
 // Settings: me, us, notifications on this phone, and a calm unpair. What the partner
 // changes of "us" comes in live, unless the person is editing it here.
-import { app } from "./app.js";
-import { api, firstError } from "./common.js";
+import { app, said } from "./app.js";
+import { api, boot, firstError, formatWhen } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -60,6 +60,7 @@ function showNotify(on) {
   notify.setAttribute("aria-pressed", String(on));
   notify.textContent = on ? gettext("Turn off") : gettext("Turn on");
   withText.disabled = !on;
+  $("notify-test").hidden = !on;
 }
 
 async function currentSubscription() {
@@ -87,20 +88,75 @@ const BLOCKED = gettext(
   "Notifications are blocked for Porchlight in this browser's settings. Allow them for this site there, then tap Turn on again.",
 );
 
+// Each of my devices, and whether notifications reach it.
+function showDevices(devices) {
+  const list = $("devices");
+  list.replaceChildren(...devices.map((device) => {
+    const item = document.createElement("li");
+    const here = String(device.id) === localStorage.getItem(DEVICE);
+    const name = device.label || gettext("A device");
+    const reach = device.last_error
+      ? interpolate(gettext("the last notification did not get through (%(why)s)."), { why: device.last_error }, true)
+      : device.last_sent_at
+        ? interpolate(gettext("the last notification reached it at %(time)s."), { time: formatWhen(device.last_sent_at, TIMEZONE) }, true)
+        : gettext("no notification sent to it yet.");
+    item.textContent = said(here ? interpolate(gettext("%(name)s (this phone)"), { name }, true) : name, reach);
+    return item;
+  }));
+  $("devices-h").hidden = !devices.length;
+}
+const TIMEZONE = boot()?.me.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+const listDevices = () => api("GET", "/api/push/devices/").then(showDevices).catch(() => {});
+
 async function setUp() {
   const why = pushUnavailable();
+  const devices = await api("GET", "/api/push/devices/");
+  showDevices(devices);
   if (why && why !== BLOCKED) {
     notify.disabled = true;
     say(why);
     return;
   }
   const subscription = await currentSubscription().catch(() => null);
-  const devices = await api("GET", "/api/push/devices/");
   const mine = devices.find((d) => String(d.id) === localStorage.getItem(DEVICE));
   showNotify(Boolean(subscription && mine));
   withText.checked = Boolean(mine?.include_text);
   if (why) say(why);
 }
+
+// A test by the real path: queued on the server, sent by its push loop, shown by the worker.
+$("notify-test").addEventListener("click", async () => {
+  const id = localStorage.getItem(DEVICE);
+  if (!id) return;
+  try {
+    await api("POST", `/api/push/devices/${id}/test/`);
+    say(gettext("A test notification is on its way to this phone."));
+    setTimeout(listDevices, 5000);
+  } catch (e) {
+    say(firstError(e));
+  }
+});
+
+// Quiet hours: both times, or none.
+$("quiet-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("PATCH", "/api/me/", { quiet_from: $("quiet-from").value, quiet_until: $("quiet-until").value });
+    $("quiet-status").textContent = gettext("Saved. Quiet hours are on, in your time zone.");
+  } catch (e) {
+    $("quiet-status").textContent = firstError(e);
+  }
+});
+$("quiet-clear").addEventListener("click", async () => {
+  try {
+    await api("PATCH", "/api/me/", { quiet_from: null, quiet_until: null });
+    $("quiet-from").value = "";
+    $("quiet-until").value = "";
+    $("quiet-status").textContent = gettext("No quiet hours: notifications come at any time.");
+  } catch (e) {
+    $("quiet-status").textContent = firstError(e);
+  }
+});
 
 // Each step says what it is doing; a failure says why, and the button comes back.
 notify.addEventListener("click", async () => {
@@ -115,6 +171,7 @@ notify.addEventListener("click", async () => {
       if (id) await api("DELETE", `/api/push/devices/${id}/`).catch(() => {});
       localStorage.removeItem(DEVICE);
       showNotify(false);
+      listDevices();
       say(gettext("Notifications are off on this phone."));
       return;
     }
@@ -144,6 +201,7 @@ notify.addEventListener("click", async () => {
     });
     localStorage.setItem(DEVICE, String(device.id));
     showNotify(true);
+    listDevices();
     say(gettext("Notifications are on for this phone."));
   } catch (e) {
     if (e.body) say(firstError(e));

@@ -26,7 +26,10 @@ function forgetPages() {
 }
 
 self.addEventListener("message", (event) => {
-  if (event.data === "forget-pages") event.waitUntil(forgetPages());
+  if (event.data === "forget-pages") event.waitUntil(forgetPages().then(() => caches.delete(META)));
+  if (event.data?.type === "csrf") {
+    event.waitUntil(caches.open(META).then((cache) => cache.put("/__csrf", new Response(event.data.token))));
+  }
 });
 
 self.addEventListener("install", (event) => {
@@ -36,7 +39,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== VERSION && k !== META).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
@@ -61,7 +64,8 @@ self.addEventListener("fetch", (event) => {
           }
           return response;
         })
-        .catch(() => caches.match(request).then((hit) => hit || caches.match("/offline/"))),
+        // A page opened with a query (an answer from a notification) is the same page.
+        .catch(() => caches.match(request, { ignoreSearch: true }).then((hit) => hit || caches.match("/offline/"))),
     );
     return;
   }
@@ -76,27 +80,93 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Notifications (docs/api.md, "Push payloads"): one per partner, tagged, always the
+// newest; a yellow's or a red's offers the answers as actions, sent from here.
+const REPLIES = ["coming", "call_soon", "seen", "later"];
+const META = "porchlight-meta"; // what the pages tell the worker: the CSRF token
+
 self.addEventListener("push", (event) => {
   const message = event.data ? event.data.json() : { title: "Porchlight", body: "", tag: "porchlight", url: "/" };
-  event.waitUntil(
-    self.registration.showNotification(message.title, {
-      body: message.body,
-      tag: message.tag,
-      renotify: true,
-      icon: "/static/web/icon-192.png",
-      badge: "/static/web/icon-192.png",
-      data: { url: message.url || "/" },
-    }),
-  );
+  event.waitUntil(notify(message));
 });
+
+async function notify(message) {
+  const most = self.Notification?.maxActions ?? 2;
+  await self.registration.showNotification(message.title, {
+    body: message.body,
+    tag: message.tag,
+    renotify: !message.silent, // a red calls again; a quiet replacement does not
+    silent: Boolean(message.silent),
+    requireInteraction: Boolean(message.require_interaction),
+    actions: (message.actions || []).slice(0, most),
+    icon: "/static/web/icon-192.png",
+    badge: "/static/web/icon-192.png",
+    data: message,
+  });
+  // The icon carries a mark while the partner's red waits for an answer.
+  if (message.kind === "light" && "setAppBadge" in self.navigator) {
+    await (message.badge ? self.navigator.setAppBadge(1) : self.navigator.clearAppBadge()).catch(() => {});
+  }
+}
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = event.notification.data?.url || "/";
-  event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      const open = windows.find((w) => new URL(w.url).pathname === url);
-      return open ? open.focus() : self.clients.openWindow(url);
-    }),
-  );
+  const answer = REPLIES.includes(event.action) ? event.action : null;
+  event.waitUntil(answer ? answerFrom(event.notification, answer) : open(event.notification.data?.url || "/"));
 });
+
+async function open(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const page = windows.find((w) => new URL(w.url).origin === location.origin);
+  if (!page) return self.clients.openWindow(url);
+  const here = new URL(page.url);
+  // A page this worker does not control yet cannot be moved: a new window then.
+  const moved = here.pathname + here.search === url || (await page.navigate(url).catch(() => null));
+  if (!moved) return self.clients.openWindow(url);
+  return page.focus().catch(() => page); // focus is the browser's to allow (a click on the notification)
+}
+
+async function csrfToken() {
+  const kept = await caches.open(META).then((cache) => cache.match("/__csrf"));
+  if (kept) return kept.text();
+  const cookie = await self.cookieStore?.get("csrftoken").catch(() => null);
+  return cookie?.value ?? "";
+}
+
+function opId() {
+  return (self.crypto.randomUUID ? self.crypto.randomUUID() : `${Date.now()}-${Math.random()}`).replace(/[^A-Za-z0-9-]/g, "");
+}
+
+// An answer chosen on the notification: sent from here with the person's session, unless
+// the light changed meanwhile. Offline, the app opens with the answer waiting in its
+// outbox (the same op_id); refused, the app opens and says why. Never lost in silence.
+async function answerFrom(notification, reply) {
+  const light = notification.data || {};
+  const op = opId();
+  const waiting = `/?answer=${reply}&op=${op}&since=${encodeURIComponent(light.since || "")}`;
+  let response;
+  try {
+    const couple = await fetch("/api/couple/", { credentials: "same-origin" });
+    if (couple.status === 401 || couple.status === 403) return open("/accounts/login/?next=/");
+    const partner = (await couple.json()).partners?.find((p) => p.id === light.partner);
+    if (!partner || partner.signal.state !== light.state || partner.signal.since !== light.since) {
+      return open(`/?answer=${reply}&refused=changed`);
+    }
+    response = await fetch("/api/signal/answer/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": await csrfToken() },
+      body: JSON.stringify({ reply, to: light.partner, op_id: op }),
+    });
+  } catch {
+    return open(waiting); // offline: the app sends it when it can
+  }
+  if (response.ok) {
+    if ("clearAppBadge" in self.navigator) await self.navigator.clearAppBadge().catch(() => {});
+    return undefined;
+  }
+  const body = await response.json().catch(() => ({}));
+  return open(`/?answer=${reply}&refused=${encodeURIComponent(body.detail || body.code || response.status)}`);
+}
+// For the browser tests: the action handler, driven as a click on an action drives it.
+self.porchlightAnswer = answerFrom;
