@@ -33,6 +33,7 @@ from practice.services import (
 )
 from rhythms.models import Block, Preview, Reminder
 from rhythms.services import block_create, preview_nudge_next, preview_post, reminders_fire_due
+from signals.models import PushJob
 from signals.push import push_payload
 from signals.services import signal_answer, signal_set
 from tests.conftest import make_user, pair
@@ -1383,3 +1384,42 @@ def test_it_opens_the_app_with_the_answer_waiting_when_the_notification_cannot_s
     ana.goto("/")
     expect(ana.locator("#my-answer")).to_have_text("Ben: I'll call you soon.")  # sent by the app, once
     assert Event.objects.filter(kind="signal.answered").count() == 1
+
+
+def test_it_says_per_device_whether_notifications_reach_it_and_keeps_quiet_hours(browser, server):
+    ana, ben = paired_phones(browser, server)
+    ben_user = User.objects.get(username="ben")
+    keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    works = PushDevice.objects.create(
+        user=ben_user, endpoint="https://push.example/a", label="Pixel", last_sent_at=timezone.now(), **keys
+    )
+    PushDevice.objects.create(
+        user=ben_user, endpoint="https://push.example/b", label="Laptop", last_error="status 500", **keys
+    )
+    ben.goto("/settings/")
+    devices = ben.locator("#devices li")
+    expect(devices).to_have_count(2)
+    expect(devices.nth(0)).to_contain_text("Pixel: the last notification reached it at")
+    expect(devices.nth(1)).to_contain_text("Laptop: the last notification did not get through (status 500).")
+    devices.nth(0).locator("button").click()
+    expect(ben.locator("#notify-status")).to_contain_text("A test notification is on its way")
+    assert PushJob.objects.get(device=works).payload["kind"] == "test"  # queued for the push loop
+    # Quiet hours: his own; Ana sees only that red gets through now.
+    local = timezone.now().astimezone(ZoneInfo("Europe/Berlin"))
+    start, end = ((local + timedelta(hours=h)).strftime("%H:%M") for h in (-2, 2))  # now is inside
+    ben.fill("#quiet-from", start)
+    ben.fill("#quiet-until", end)
+    ben.click("#quiet-form button:not([type])")
+    expect(ben.locator("#quiet-status")).to_have_text("Saved. Quiet hours are on, in your time zone.")
+    ben_user.refresh_from_db()
+    assert (ben_user.quiet_from.strftime("%H:%M"), ben_user.quiet_until.strftime("%H:%M")) == (start, end)
+    ana.goto("/")
+    expect(ana.locator("#partner-away")).to_have_text(
+        "Ben has quiet hours now: only red gets through at once."
+    )
+    assert start not in ana.content() and end not in ana.content()
+    ana.click(".light-btn[data-state=yellow]")
+    expect(ana.locator("#my-status")).to_have_text("Shared. Ben has quiet hours now: they will see it later.")
+    ben.click("#quiet-clear")
+    expect(ben.locator("#quiet-status")).to_have_text("No quiet hours: notifications come at any time.")
+    assert ana.errors == [] and ben.errors == []

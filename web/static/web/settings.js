@@ -60,7 +60,6 @@ function showNotify(on) {
   notify.setAttribute("aria-pressed", String(on));
   notify.textContent = on ? gettext("Turn off") : gettext("Turn on");
   withText.disabled = !on;
-  $("notify-test").hidden = !on;
 }
 
 async function currentSubscription() {
@@ -100,7 +99,14 @@ function showDevices(devices) {
       : device.last_sent_at
         ? interpolate(gettext("the last notification reached it at %(time)s."), { time: formatWhen(device.last_sent_at, TIMEZONE) }, true)
         : gettext("no notification sent to it yet.");
-    item.textContent = said(here ? interpolate(gettext("%(name)s (this phone)"), { name }, true) : name, reach);
+    const words = document.createElement("span");
+    words.textContent = said(here ? interpolate(gettext("%(name)s (this phone)"), { name }, true) : name, reach);
+    const test = document.createElement("button");
+    test.type = "button";
+    test.className = "link";
+    test.textContent = gettext("Send me a test");
+    test.addEventListener("click", () => sendTest(device.id));
+    item.append(words, " ", test);
     return item;
   }));
   $("devices-h").hidden = !devices.length;
@@ -125,17 +131,15 @@ async function setUp() {
 }
 
 // A test by the real path: queued on the server, sent by its push loop, shown by the worker.
-$("notify-test").addEventListener("click", async () => {
-  const id = localStorage.getItem(DEVICE);
-  if (!id) return;
+async function sendTest(id) {
   try {
     await api("POST", `/api/push/devices/${id}/test/`);
-    say(gettext("A test notification is on its way to this phone."));
+    say(gettext("A test notification is on its way. This list says below whether it got through."));
     setTimeout(listDevices, 5000);
   } catch (e) {
     say(firstError(e));
   }
-});
+}
 
 // Quiet hours: both times, or none.
 $("quiet-form").addEventListener("submit", async (event) => {
