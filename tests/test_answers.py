@@ -12,7 +12,7 @@ from signals.models import Answer
 from signals.services import couple_snapshot, signal_answer, signal_set
 from tests.communicators import frame, open_socket
 from tests.conftest import client_for
-from tests.test_push import deliver, service, subscribe  # noqa: F401 (the push service fixture)
+from tests.test_push import deliver, subscribe
 
 pytestmark = pytest.mark.django_db
 

@@ -165,6 +165,8 @@ async function answerFrom(notification, reply) {
     if ("clearAppBadge" in self.navigator) await self.navigator.clearAppBadge().catch(() => {});
     return undefined;
   }
+  // The server briefly down or busy: like offline, the app sends it when it can.
+  if (response.status >= 500 || response.status === 429) return open(waiting);
   const body = await response.json().catch(() => ({}));
   return open(`/?answer=${reply}&refused=${encodeURIComponent(body.detail || body.code || response.status)}`);
 }
