@@ -138,7 +138,7 @@ async def test_it_answers_over_the_socket_and_the_owner_sees_it_live(couple, ali
     await his.disconnect()
 
 
-def test_it_pushes_an_answer_to_the_lights_owner_without_the_note(couple, alice, bob, service):  # noqa: F811
+def test_it_pushes_an_answer_to_the_lights_owner_without_the_note(couple, alice, bob, service):
     subscribe(alice, service)
     subscribe(bob, service, name="his")
     signal_set(user=alice, state="red")
@@ -146,13 +146,15 @@ def test_it_pushes_an_answer_to_the_lights_owner_without_the_note(couple, alice,
     service.received.clear()  # bob's push for the red
     signal_answer(user=bob, reply="call_soon", note="after this meeting, my love")
     deliver()
-    [message] = service.received
+    [message, his] = sorted(service.received, key=lambda m: m["path"] != "/push/phone")
+    assert his["payload"]["title"] == "You answered Alice"  # his own phone's red replaced
+    assert "meeting" not in str(his["payload"])
     assert message["payload"]["title"] == "Bob answered"
     assert message["payload"]["body"] == "Bob: I'll call you soon."
     assert "meeting" not in str(message["payload"])
 
 
-def test_it_puts_the_note_in_the_push_when_the_owner_allows_it(couple, alice, bob, service):  # noqa: F811
+def test_it_puts_the_note_in_the_push_when_the_owner_allows_it(couple, alice, bob, service):
     subscribe(alice, service, include_text=True)
     signal_set(user=alice, state="yellow")
     signal_answer(user=bob, reply="seen", note="thinking of you")
