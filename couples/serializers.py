@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from couples import fields
@@ -27,6 +28,15 @@ class DayField(serializers.DateField):
         return day
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "23:00"})
+class WallClockField(serializers.TimeField):
+    """A time of day written HH:MM, and read back so."""
+
+
+def quiet_time(**kwargs) -> WallClockField:
+    return WallClockField(format="%H:%M", input_formats=["%H:%M"], required=False, allow_null=True, **kwargs)
+
+
 class UserSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(
         required=False,
@@ -38,20 +48,10 @@ class UserSerializer(serializers.ModelSerializer):
     paired = serializers.SerializerMethodField(help_text="Whether this person is in a couple now")
     display_name = fields.text(60)
     timezone = fields.timezone(required=False)
-    quiet_from = serializers.TimeField(
-        format="%H:%M",
-        input_formats=["%H:%M"],
-        required=False,
-        allow_null=True,
-        help_text="quiet hours start, HH:MM in my time zone (with quiet_until, or both null)",
+    quiet_from = quiet_time(
+        help_text="quiet hours start, HH:MM in my time zone (with quiet_until, or both null)"
     )
-    quiet_until = serializers.TimeField(
-        format="%H:%M",
-        input_formats=["%H:%M"],
-        required=False,
-        allow_null=True,
-        help_text="quiet hours end, HH:MM",
-    )
+    quiet_until = quiet_time(help_text="quiet hours end, HH:MM")
 
     class Meta:
         model = User

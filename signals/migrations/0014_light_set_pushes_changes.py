@@ -15,7 +15,7 @@ OLD = """    -- light_data's red_on and push_seq_after's mark.
 NEW = """    -- light_data's red_on, and light_pushes for the push mark.
     v_red_on := p_state = 'red' AND previous IS DISTINCT FROM 'red';
     IF v_push_seq = seq AND NOT (
-        previous IS DISTINCT FROM p_state AND (p_state <> 'green' OR previous IN ('yellow', 'red'))
+        previous IS DISTINCT FROM p_state AND (p_state <> 'green' OR COALESCE(previous IN ('yellow', 'red'), FALSE))
     ) THEN"""
 assert OLD in FIRST.LIGHT_SET
 LIGHT_SET = FIRST.LIGHT_SET.replace(OLD, NEW)
