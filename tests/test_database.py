@@ -142,7 +142,8 @@ async def test_it_lets_go_of_the_couple_after_a_loop_tap_that_writes_nothing():
         with pytest.raises(inloop.InThread):  # a retry: it had locked the couple
             await inloop.signal_set_in_loop(user=alice, state="green", note="", op_id="o1")
         assert await lock_free()
-        second = await inloop.signal_set_in_loop(user=alice, state="yellow", note="", op_id="o2")
+        # A note to the green: nothing a notification would say (signals.services.light_pushes).
+        second = await inloop.signal_set_in_loop(user=alice, state="green", note="fine", op_id="o2")
         assert await lock_free()
     finally:  # a transaction left open would hold up the test database's teardown
         await inloop._line().conn.close()
