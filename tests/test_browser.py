@@ -905,6 +905,7 @@ def test_it_says_an_answer_queued_offline_was_not_sent_once_the_light_changed(br
     ben.click("#replies button[data-reply=coming]")
     expect(ben.locator("#answer-status")).to_contain_text("when you're back online")
     ana.click(".light-btn[data-state=green]")
+    expect(ana.locator("#my-status")).to_have_text("Shared.")  # written before Ben is back
     ben.context.set_offline(False)
     expect(ben.locator("#partner-light")).to_have_attribute("data-state", "green", timeout=15000)
     expect(ben.locator("#answer-status")).to_have_text("Not sent: Ana's light changed meanwhile.")
