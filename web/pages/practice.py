@@ -41,9 +41,8 @@ def _means(result: dict, key: str) -> str:
 
 def about_partner(result: dict, name: str) -> str:
     """A shared result as its reader sees it: about the one who shared it, with both means."""
-    return (
-        f"{WORDS[f'pattern_partner_{result["pattern"]}'] % {'name': name}} {_means(result, 'means_partner')}"
-    )
+    lean = WORDS[f"pattern_partner_{result['pattern']}"] % {"name": name}
+    return f"{lean} {_means(result, 'means_partner')}"
 
 
 def _journal_line(entry: dict) -> str:
@@ -56,7 +55,9 @@ def _journal_line(entry: dict) -> str:
         if after is not None
         else _("Sat with a worry: %(before)d") % {"before": entry["intensity_before"]}
     )
-    return f"{line} · {_('“%(text)s”') % {'text': entry['trigger']}}" if entry["trigger"] else line
+    if not entry["trigger"]:
+        return line
+    return f"{line} · {_('“%(text)s”') % {'text': entry['trigger']}}"
 
 
 @login_required
