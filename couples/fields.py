@@ -104,6 +104,11 @@ def framework_words() -> None:
     from rest_framework import exceptions
 
     w = FIELD_WORDS
+    number = {
+        "max_value": w["max_value"],
+        "min_value": w["min_value"],
+        "max_string_length": w["max_string_length"],
+    }
     messages = {
         serializers.Field: {"required": w["required"], "null": w["null"]},
         serializers.CharField: {
@@ -112,18 +117,8 @@ def framework_words() -> None:
             "max_length": w["max_length"],
             "min_length": w["min_length"],
         },
-        serializers.IntegerField: {
-            "invalid": w["number_invalid"],
-            "max_value": w["max_value"],
-            "min_value": w["min_value"],
-            "max_string_length": w["max_string_length"],
-        },
-        serializers.FloatField: {
-            "invalid": w["float_invalid"],
-            "max_value": w["max_value"],
-            "min_value": w["min_value"],
-            "max_string_length": w["max_string_length"],
-        },
+        serializers.IntegerField: {**number, "invalid": w["number_invalid"]},
+        serializers.FloatField: {**number, "invalid": w["float_invalid"]},
         serializers.BooleanField: {"invalid": w["boolean_invalid"]},
         serializers.ChoiceField: {"invalid_choice": w["invalid_choice"]},
         serializers.DateTimeField: {"invalid": w["datetime_invalid"], "date": w["datetime_invalid"]},

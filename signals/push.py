@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
@@ -38,7 +37,7 @@ from rhythms.words import WORDS as RHYTHM_WORDS
 from rhythms.words import block_name
 from signals.models import PushJob
 from signals.services import light_pushes, notification_wanted
-from signals.words import WORDS
+from signals.words import WORDS, said
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +259,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
         return _light_payload(event, device, answered=data)
     if event.kind == "signal.answered":
         name = event.actor.display_name if event.actor else ""
-        body = _("%(who)s: %(what)s") % {"who": name, "what": WORDS["reply_" + data["reply"]]}
+        body = said(name, WORDS["reply_" + data["reply"]])
         if device.include_text and data.get("note"):
             body = f"{body} {data['note']}"
         title = str(WORDS["push_answer_title"]).format(name=name)
@@ -276,7 +275,7 @@ def push_payload(*, event: Event, device: PushDevice) -> tuple[dict, str]:
         key = "push_reminder_title" if block["kind"] == "connection" else "push_autonomy_title"
         title = str(WORDS[key])
         if device.include_text:
-            title = _("%(who)s: %(what)s") % {"who": title, "what": block_name(block)}
+            title = said(title, block_name(block))
         minutes = data.get("minutes_before") or 0
         body = (
             ngettext("It starts in %(minutes)d minute.", "It starts in %(minutes)d minutes.", minutes)

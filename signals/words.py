@@ -1,5 +1,6 @@
 """User-facing words of the signals app, in one place, marked for translation."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from couples.words import WORDS as COUPLES_WORDS
@@ -78,3 +79,8 @@ WORDS = {
         "what would help, and what each of you needs to feel steady."
     ),
 }
+
+
+def said(who, what) -> str:
+    """ "Ben: red", with the colon of the reader's language (the pages' and the pushes')."""
+    return gettext("%(who)s: %(what)s") % {"who": who, "what": what}

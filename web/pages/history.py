@@ -17,17 +17,12 @@ from couples.models import Event
 from rhythms.words import DAYS, block_name, preview_words
 from signals import history as history_module
 from signals.models import State
-from signals.words import WORDS
+from signals.words import WORDS, said
 from web.boot import app_context
 
 
 def _quoted(text: str) -> str:
     return _("“%(text)s”") % {"text": text}
-
-
-def _said(who: str, what) -> str:
-    """ "Ben: red", with the colon of the reader's language."""
-    return _("%(who)s: %(what)s") % {"who": who, "what": what}
 
 
 def _with_note(text: str, note: str | None) -> str:
@@ -56,9 +51,9 @@ def _event_sentence(event: Event, names: dict) -> str:
     data = event.data
     match event.kind:
         case "signal.changed":
-            return _with_note(_said(who, WORDS["light_" + data["state"]]), data.get("note"))
+            return _with_note(said(who, WORDS["light_" + data["state"]]), data.get("note"))
         case "signal.answered":
-            return _with_note(_said(who, WORDS["reply_" + data["reply"]]), data.get("note"))
+            return _with_note(said(who, WORDS["reply_" + data["reply"]]), data.get("note"))
         case "preview.posted":
             return _("%(who)s posted a preview: “%(message)s”") % {
                 "who": who,
@@ -95,7 +90,7 @@ def _event_sentence(event: Event, names: dict) -> str:
         case "ask.made":
             return _("%(who)s asked: “%(ask)s”") % {"who": who, "ask": data["ask"]["text"]}
         case "ask.answered":
-            return _with_note(_said(who, WORDS["ask_" + data["answer"]]), data.get("note"))
+            return _with_note(said(who, WORDS["ask_" + data["answer"]]), data.get("note"))
         case "checkin.revealed":
             monday = date.fromisocalendar(int(data["week"][:4]), int(data["week"][6:]), 1)
             return _("Check-in of the week of %(day)s: you have both written") % {"day": _day(monday)}
